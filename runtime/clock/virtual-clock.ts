@@ -1,0 +1,193 @@
+import { abortError } from '../abort.ts';
+import type { Clock, Timer } from '../ports.ts';
+
+interface Entry {
+  at: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/** 2026-01-05T08:00:00Z, a Monday morning: the default start of simulated time. */
+export const DEFAULT_EPOCH = Date.UTC(2026, 0, 5, 8, 0, 0);
+
+/** Lets every pending promise continuation run (microtasks drain before the next macrotask). */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A deterministic discrete-event clock. Time only moves when the owner advances it; timers fire in
+ * (due time, creation order), and after each one every promise continuation it caused runs before
+ * time moves on. Nothing here reads the wall clock, so a simulated hour passes as fast as the work
+ * it contains.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private readonly heap: Entry[] = [];
+  private live = 0;
+  private fired = 0;
+
+  constructor(startMs: number = DEFAULT_EPOCH) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimer(ms: number, fn: () => void): Timer {
+    const entry: Entry = { at: this.current + Math.max(0, ms || 0), seq: this.seq++, fn, cancelled: false };
+    this.push(entry);
+    this.live++;
+    return {
+      cancel: () => {
+        if (!entry.cancelled) {
+          entry.cancelled = true;
+          this.live--;
+        }
+      },
+    };
+  }
+
+  every(ms: number, fn: () => void): Timer {
+    if (!(ms > 0)) throw new RangeError(`every(): interval must be > 0 ms, got ${ms}`);
+    let current: Timer;
+    let stopped = false;
+    const arm = (): void => {
+      current = this.setTimer(ms, () => {
+        if (stopped) return;
+        arm();
+        fn();
+      });
+    };
+    arm();
+    return {
+      cancel: () => {
+        stopped = true;
+        current.cancel();
+      },
+    };
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const onAbort = (): void => {
+        timer.cancel();
+        reject(abortError(signal));
+      };
+      const timer = this.setTimer(ms, () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Number of timers waiting to fire. */
+  pending(): number {
+    return this.live;
+  }
+
+  /** Timers fired since construction (a cheap measure of simulated work). */
+  firedCount(): number {
+    return this.fired;
+  }
+
+  /** Due time of the next live timer, if any. */
+  nextDueAt(): number | undefined {
+    this.dropCancelledHead();
+    return this.heap[0]?.at;
+  }
+
+  /** Fires every timer due up to `target` (inclusive), then sets the time to `target`. */
+  async advanceTo(target: number): Promise<void> {
+    await settle();
+    for (;;) {
+      this.dropCancelledHead();
+      const head = this.heap[0];
+      if (!head || head.at > target) break;
+      await this.fireNext();
+    }
+    if (target > this.current) this.current = target;
+  }
+
+  async advanceBy(ms: number): Promise<void> {
+    await this.advanceTo(this.current + ms);
+  }
+
+  /**
+   * Fires timers in order until none is left, `until()` returns true (checked after each instant),
+   * or the next timer lies beyond `limitMs`. Returns true when it stopped because `until` held or
+   * the queue emptied, false when the limit was reached with work still pending.
+   */
+  async run(options: { limitMs?: number; until?: () => boolean } = {}): Promise<boolean> {
+    const limit = options.limitMs ?? Number.POSITIVE_INFINITY;
+    await settle();
+    for (;;) {
+      if (options.until?.()) return true;
+      this.dropCancelledHead();
+      const head = this.heap[0];
+      if (!head) return true;
+      if (head.at > limit) {
+        if (Number.isFinite(limit) && limit > this.current) this.current = limit;
+        return false;
+      }
+      await this.fireNext();
+    }
+  }
+
+  private async fireNext(): Promise<void> {
+    const entry = this.pop()!;
+    this.current = Math.max(this.current, entry.at);
+    this.live--;
+    this.fired++;
+    entry.fn();
+    await settle();
+  }
+
+  private dropCancelledHead(): void {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+  }
+
+  // Binary min-heap on (at, seq).
+  private push(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): Entry | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+        if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}

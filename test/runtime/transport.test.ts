@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { serveHandler } from '../../runtime/http/serve.ts';
+import { InProcessTransport } from '../../runtime/transport/in-process.ts';
+import { UndiciTransport } from '../../runtime/transport/undici.ts';
+import { echoHandler, transportCases } from './transport.case.ts';
+
+describe('Transport: in-process', () => {
+  transportCases(async () => ({
+    transport: new InProcessTransport().register('echo', echoHandler),
+    target: 'echo',
+    dispose: async () => undefined,
+  }));
+});
+
+describe('Transport: undici over real HTTP', () => {
+  transportCases(async () => {
+    const server = await serveHandler(echoHandler);
+    const transport = new UndiciTransport({ targets: { echo: server.url } });
+    return {
+      transport,
+      target: 'echo',
+      dispose: async () => {
+        await transport.close();
+        await server.close();
+      },
+    };
+  });
+
+  it('reports a refused connection as such', async () => {
+    const server = await serveHandler(echoHandler);
+    const url = server.url;
+    await server.close();
+    const transport = new UndiciTransport({ targets: { gone: url } });
+    await expect(transport.send('gone', { method: 'GET', path: '/', headers: {} })).rejects.toMatchObject({ code: 'refused' });
+    await transport.close();
+  });
+
+  it('answers an oversized body with 413 problem+json', async () => {
+    const server = await serveHandler(echoHandler, { bodyLimit: 1024 });
+    const transport = new UndiciTransport({ targets: { echo: server.url } });
+    const res = await transport.send('echo', { method: 'POST', path: '/x', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(4096) });
+    expect(res.status).toBe(413);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(res.body)).toMatchObject({ status: 413, title: 'Payload too large' });
+    await transport.close();
+    await server.close();
+  });
+});
