@@ -65,6 +65,28 @@ export function busCases(make: () => BusHarness): void {
     expect(givenUp).toEqual([['p', 3]]);
   });
 
+  it('keeps messages for a group while it has no consumer, and redelivers one whose consumer went away mid-handling', async () => {
+    const { bus, pass } = make();
+    const first: string[] = [];
+    let release: () => void = () => undefined;
+    const sub = bus.subscribe('wms.inventory', 'layer', async (d) => {
+      first.push(`${d.id}#${d.attempt}`);
+      if (d.id === '2') await new Promise<void>((r) => (release = r)); // still handling when the consumer crashes
+    });
+    await bus.publish(msg('1', 'k'));
+    await bus.publish(msg('2', 'k'));
+    await pass(5);
+    sub.close(); // a crash: message 2 was never acknowledged
+    release();
+    await bus.publish(msg('3', 'k'));
+    await pass(5);
+    expect(first).toEqual(['1#1', '2#1']);
+    const second: string[] = [];
+    bus.subscribe('wms.inventory', 'layer', async (d) => void second.push(`${d.id}#${d.attempt}`));
+    await pass(5);
+    expect(second).toEqual(['2#2', '3#1']);
+  });
+
   it('stops delivering after close()', async () => {
     const { bus, pass } = make();
     const seen: string[] = [];

@@ -1,0 +1,5 @@
+// Placeholder until this command lands; replaced by its implementation.
+export default async function command(): Promise<number> {
+  process.stderr.write('faultline: the "proxy" command is not built yet\n');
+  return 70;
+}
