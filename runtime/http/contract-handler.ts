@@ -1,0 +1,125 @@
+import type { OperationRequestBodyContent } from 'openapi-typescript-helpers';
+import type { HttpHandler, HttpRequest, HttpResponse } from '../ports.ts';
+import { ContractValidator, toFieldProblems } from './contract-validator.ts';
+import { findOperation, listOperations, type OpenApiDocument, type OperationEntry } from './openapi-document.ts';
+import { problem } from './problem.ts';
+
+/** What an operation handler receives: the request, already checked against the contract. */
+export interface OperationContext<Op = unknown> {
+  operationId: string;
+  request: HttpRequest;
+  params: {
+    path: Op extends { parameters: { path: infer P } } ? NonNullable<P> : Record<string, string>;
+    query: Op extends { parameters: { query?: infer Q } } ? NonNullable<Q> : Record<string, unknown>;
+    header: Record<string, string>;
+  };
+  body: OperationRequestBodyContent<Op>;
+  entry: OperationEntry;
+}
+
+export type OperationHandler<Op = unknown> = (ctx: OperationContext<Op>) => Promise<HttpResponse>;
+
+/** Handlers keyed by operationId, typed from the generated `operations` interface. */
+export type OperationHandlers<Operations> = { [K in keyof Operations]?: OperationHandler<Operations[K]> };
+
+export interface ContractHandlerOptions {
+  /** Runs before validation (authentication, rate limits, faults); a response short-circuits. */
+  before?: (entry: OperationEntry, request: HttpRequest) => Promise<HttpResponse | undefined> | HttpResponse | undefined;
+  /** Requests outside the contract that the system still serves (e.g. /_faultline/…). */
+  extra?: HttpHandler;
+  /** Largest accepted body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+}
+
+/**
+ * Turns a contract plus operation handlers into an HttpHandler. Everything the contract forbids
+ * is answered the way the contract says (404/405/400/415/422 problem+json) before any handler
+ * runs; a handler that throws gives a 500 problem, never a stack trace on the wire.
+ */
+export function createContractHandler<Operations>(
+  contractName: string,
+  doc: OpenApiDocument,
+  handlers: OperationHandlers<Operations>,
+  options: ContractHandlerOptions = {},
+): HttpHandler {
+  const operations = listOperations(doc);
+  const validator = new ContractValidator(contractName, doc);
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+
+  return async (request) => {
+    const q = request.path.indexOf('?');
+    const pathname = q === -1 ? request.path : request.path.slice(0, q);
+    const found = findOperation(operations, request.method, pathname);
+    if (!('entry' in found)) {
+      if (options.extra) return options.extra(request);
+      return found.methodMismatch
+        ? problem(405, 'Method not allowed', `${request.method} is not allowed on ${pathname}`)
+        : problem(404, 'Not found', `no operation of the ${contractName} API matches ${request.method} ${pathname}`);
+    }
+    const { entry } = found;
+    if (options.before) {
+      const early = await options.before(entry, request);
+      if (early) return early;
+    }
+    const handler = (handlers as Record<string, OperationHandler | undefined>)[entry.operationId];
+    if (!handler) return problem(501, 'Not implemented', `${entry.operationId} is not implemented by this ${contractName} service`);
+
+    const invalid = (pointerPrefix: string, errors: Parameters<typeof toFieldProblems>[0], what: string): HttpResponse => {
+      const status = entry.operation.responses?.['400'] || !entry.operation.responses?.['422'] ? 400 : 422;
+      const fields = toFieldProblems(errors, pointerPrefix);
+      const first = fields[0];
+      return problem(status, 'Invalid request', first ? `${what}: ${first.pointer} ${first.message}` : `${what} is invalid`, {
+        type: 'invalid-request',
+        errors: fields,
+      });
+    };
+
+    const path: Record<string, unknown> = { ...found.params };
+    const query: Record<string, unknown> = parseQuery(q === -1 ? '' : request.path.slice(q + 1));
+    const header: Record<string, string> = { ...request.headers };
+    for (const [location, value] of [['path', path], ['query', query], ['header', header]] as const) {
+      const validate = validator.parameters(entry, location);
+      if (validate && !validate(value)) return invalid(`/${location}`, validate.errors, `${location} parameter`);
+    }
+
+    let body: unknown = undefined;
+    const requestBody = entry.operation.requestBody;
+    const validateBody = requestBody ? validator.requestBody(entry) : undefined;
+    const raw = request.body ?? '';
+    if (Buffer.byteLength(raw) > bodyLimit) {
+      return problem(413, 'Payload too large', `request body exceeds ${bodyLimit} bytes`, { type: 'payload-too-large' });
+    }
+    if (validateBody) {
+      if (raw === '') {
+        if (requestBody?.required !== false) return problem(400, 'Invalid request', 'a JSON request body is required', { type: 'invalid-request', errors: [{ pointer: '/body', message: 'is required' }] });
+      } else {
+        const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+          return problem(415, 'Unsupported media type', `expected content-type application/json, got ${contentType || 'none'}`, { type: 'unsupported-media-type' });
+        }
+        try {
+          body = JSON.parse(raw);
+        } catch (error) {
+          return problem(400, 'Malformed JSON', `the request body is not valid JSON: ${(error as Error).message}`, { type: 'malformed-json', errors: [{ pointer: '/body', message: 'is not valid JSON' }] });
+        }
+        if (!validateBody(body)) return invalid('/body', validateBody.errors, 'request body');
+      }
+    }
+
+    try {
+      return await handler({ operationId: entry.operationId, request, params: { path, query, header } as never, body: body as never, entry });
+    } catch (error) {
+      return problem(500, 'Internal error', `${entry.operationId} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+}
+
+function parseQuery(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (text === '') return out;
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}

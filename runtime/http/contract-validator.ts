@@ -1,0 +1,146 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { FieldProblem } from './problem.ts';
+import { pointerToken, type OpenApiDocument, type OperationEntry, type ParameterObject } from './openapi-document.ts';
+
+/**
+ * Compiles (lazily, once) ajv validators for the request and response parts of a contract's
+ * operations. The whole document is registered under one id so `#/components/...` refs resolve.
+ */
+export class ContractValidator {
+  private readonly ajv: Ajv2020;
+  private readonly coercing: Ajv2020;
+  private readonly id: string;
+  private readonly cache = new Map<string, ValidateFunction | null>();
+
+  constructor(
+    readonly name: string,
+    readonly doc: OpenApiDocument,
+  ) {
+    this.id = `https://faultline.dev/contracts/${name}.json`;
+    this.ajv = makeAjv(false);
+    this.coercing = makeAjv(true);
+    this.ajv.addSchema(doc as object, this.id);
+    this.coercing.addSchema(doc as object, this.id);
+  }
+
+  /** Validates a parsed JSON request body; undefined when the operation takes no JSON body. */
+  requestBody(entry: OperationEntry): ValidateFunction | undefined {
+    const base = this.follow(`${entry.pointer}/requestBody`);
+    return this.compile(`${base}/content/application~1json/schema`) ?? undefined;
+  }
+
+  /** Validates the path, query and header parameters (strings coerced to their schema types). */
+  parameters(entry: OperationEntry, location: 'path' | 'query' | 'header'): ValidateFunction | undefined {
+    const key = `${entry.pointer}#params:${location}`;
+    if (this.cache.has(key)) return this.cache.get(key) ?? undefined;
+    const params = entry.parameters.filter((p) => p.in === location);
+    if (params.length === 0) {
+      this.cache.set(key, null);
+      return undefined;
+    }
+    const properties: Record<string, unknown> = {};
+    const required: string[] = [];
+    for (const p of params) {
+      const name = location === 'header' ? p.name.toLowerCase() : p.name;
+      properties[name] = p.schema ? this.schemaRef(p) : {};
+      if (p.required || location === 'path') required.push(name);
+    }
+    const fn = this.coercing.compile({ type: 'object', properties, required });
+    this.cache.set(key, fn);
+    return fn;
+  }
+
+  /** Validates a response body for a status; undefined when the status has no JSON schema. */
+  responseBody(entry: OperationEntry, status: number, contentType: string): ValidateFunction | undefined {
+    const responses = entry.operation.responses ?? {};
+    const statusKey = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
+    if (!statusKey) return undefined;
+    const base = this.follow(`${entry.pointer}/responses/${statusKey}`);
+    const media = mediaKey(this.at(base)?.content, contentType);
+    if (!media) return undefined;
+    return this.compile(`${base}/content/${pointerToken(media)}/schema`) ?? undefined;
+  }
+
+  /** Which statuses and media types a response may have: for conformance checks. */
+  declaredResponse(entry: OperationEntry, status: number): { declared: boolean; mediaTypes: string[] } {
+    const responses = entry.operation.responses ?? {};
+    const statusKey = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
+    if (!statusKey) return { declared: false, mediaTypes: [] };
+    const content = this.at(this.follow(`${entry.pointer}/responses/${statusKey}`))?.content;
+    return { declared: true, mediaTypes: Object.keys(content ?? {}) };
+  }
+
+  /** A parameter schema with its local refs made absolute, so it compiles outside the document. */
+  private schemaRef(p: ParameterObject): unknown {
+    const absolutize = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(absolutize);
+      if (node === null || typeof node !== 'object') return node;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? this.id + v : absolutize(v);
+      return out;
+    };
+    return absolutize(p.schema);
+  }
+
+  private compile(pointer: string): ValidateFunction | null {
+    if (this.cache.has(pointer)) return this.cache.get(pointer)!;
+    const node = this.at(pointer);
+    const fn = node === undefined ? null : this.ajv.compile({ $ref: `${this.id}${pointer}` });
+    this.cache.set(pointer, fn);
+    return fn;
+  }
+
+  /** Follows a $ref at `pointer`, returning the pointer of the object it designates. */
+  private follow(pointer: string): string {
+    let current = pointer;
+    for (let i = 0; i < 10; i++) {
+      const node = this.at(current) as { $ref?: string } | undefined;
+      if (!node?.$ref?.startsWith('#/')) return current;
+      current = node.$ref;
+    }
+    return current;
+  }
+
+  private at(pointer: string): { content?: Record<string, unknown> } & Record<string, unknown> | undefined {
+    const tokens = pointer.replace(/^#\//, '').split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    let node: unknown = this.doc;
+    for (const t of tokens) {
+      if (node === null || typeof node !== 'object') return undefined;
+      node = (node as Record<string, unknown>)[t];
+    }
+    return node as never;
+  }
+}
+
+function makeAjv(coerce: boolean): Ajv2020 {
+  const ajv = new Ajv2020({ strict: false, allErrors: true, coerceTypes: coerce ? 'array' : false, validateFormats: true });
+  (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  return ajv;
+}
+
+function mediaKey(content: Record<string, unknown> | undefined, contentType: string): string | undefined {
+  if (!content) return undefined;
+  const base = contentType.split(';')[0]!.trim().toLowerCase();
+  if (base in content) return base;
+  if (base.endsWith('+json') && 'application/json' in content) return 'application/json';
+  return Object.keys(content).find((k) => k === '*/*');
+}
+
+/** ajv errors as field problems with JSON pointers under a prefix (`/body`, `/query`…). */
+export function toFieldProblems(errors: ErrorObject[] | null | undefined, prefix: string): FieldProblem[] {
+  return (errors ?? []).map((e) => {
+    let pointer = prefix + e.instancePath;
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'required') {
+      pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
+      message = 'is not an allowed field';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    return { pointer, message };
+  });
+}
