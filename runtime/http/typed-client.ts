@@ -27,12 +27,12 @@ export type TypedResponse<Op extends Record<string | number, unknown>> =
   | { data: SuccessResponse<ResponseObjectMap<Op>, MediaType>; error?: never; response: HttpResponse }
   | { data?: never; error: ErrorResponse<ResponseObjectMap<Op>, MediaType>; response: HttpResponse };
 
-type Method<Paths extends {}, M extends HttpMethod> = <P extends PathsWithMethod<Paths, M>>(
+type Method<Paths extends object, M extends HttpMethod> = <P extends PathsWithMethod<Paths, M>>(
   path: P,
   ...init: InitArg<Paths[P] extends Record<M, infer Op> ? Op : never>
 ) => Promise<TypedResponse<Paths[P] extends Record<M, infer Op extends Record<string | number, unknown>> ? Op : never>>;
 
-export interface TypedClient<Paths extends {}> {
+export interface TypedClient<Paths extends object> {
   GET: Method<Paths, 'get'>;
   POST: Method<Paths, 'post'>;
   PUT: Method<Paths, 'put'>;
@@ -59,7 +59,7 @@ export interface TypedClientOptions {
 
 const serializeQuery = createQuerySerializer();
 
-export function createTypedClient<Paths extends {}>(transport: Transport, target: string, options: TypedClientOptions = {}): TypedClient<Paths> {
+export function createTypedClient<Paths extends object>(transport: Transport, target: string, options: TypedClientOptions = {}): TypedClient<Paths> {
   const call =
     (method: string) =>
     async (path: string, init: { params?: { path?: Record<string, unknown>; query?: Record<string, unknown>; header?: Record<string, unknown> }; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}) => {
