@@ -113,7 +113,7 @@ export type SalesOrderNumber = string;
  */
 export type InvoiceNumber = string;
 /**
- * ERP credit memo number, e.g. "CM-200031".
+ * ERP credit memo number, e.g. "CM-400018".
  *
  * This interface was referenced by `CanonicalEventBuildingBlocks`'s JSON-Schema
  * via the `definition` "CreditMemoNumber".

@@ -37,7 +37,7 @@ export type OrderId = string;
  */
 export type CustomerId = string;
 /**
- * ERP credit memo number, e.g. "CM-200031".
+ * ERP credit memo number, e.g. "CM-400018".
  */
 export type CreditMemoNumber = string;
 

@@ -153,7 +153,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Find goods issues by external reference
+         * @description How a caller learns whether a shipment was already posted after a timeout or a lost answer, before posting it again.
+         */
+        get: operations["findGoodsIssues"];
         put?: never;
         /**
          * Post a goods issue for a shipped sales order
@@ -229,7 +233,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Find credit memos by external reference
+         * @description How a caller learns whether a return was already credited after a timeout or a lost answer, before posting it again.
+         */
+        get: operations["findCreditMemos"];
         put?: never;
         /**
          * Post a credit memo for returned goods
@@ -474,6 +482,12 @@ export interface components {
             lines: components["schemas"]["DocumentLine"][];
             /** Format: date-time */
             postedAt: string;
+        };
+        GoodsIssueList: {
+            items: components["schemas"]["GoodsIssue"][];
+        };
+        CreditMemoList: {
+            items: components["schemas"]["CreditMemo"][];
         };
         InvoiceList: {
             items: components["schemas"]["Invoice"][];
@@ -1832,6 +1846,109 @@ export interface operations {
             };
         };
     };
+    findGoodsIssues: {
+        parameters: {
+            query: {
+                /** @example 7c2d9e4f-1a3b-4c5d-8e6f-9a0b1c2d3e4f */
+                externalReference: components["schemas"]["ExternalReference"];
+            };
+            header?: {
+                /**
+                 * @description W3C Trace Context `traceparent`; the facade logs the trace id with every posting.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The documents posted with that external reference (possibly none). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GoodsIssueList"];
+                };
+            };
+            /** @description `externalReference` is missing or malformed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/invalid-request",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Query parameter externalReference is required.",
+                     *       "instance": "/goods-issues"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The bearer token is missing, expired or not valid for this facade.",
+                     *       "instance": "/goods-issues?externalReference=7c2d9e4f-1a3b-4c5d-8e6f-9a0b1c2d3e4f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled. Retry after `Retry-After` (seconds). */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfterThrottled"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Client integration-layer exceeded 20 requests per second.",
+                     *       "instance": "/goods-issues?externalReference=7c2d9e4f-1a3b-4c5d-8e6f-9a0b1c2d3e4f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Maintenance window. Retry after `Retry-After` (the end of the window). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/maintenance",
+                     *       "title": "Maintenance window",
+                     *       "status": 503,
+                     *       "detail": "Nightly batch run until 22:00 UTC.",
+                     *       "instance": "/goods-issues?externalReference=7c2d9e4f-1a3b-4c5d-8e6f-9a0b1c2d3e4f"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postGoodsIssue: {
         parameters: {
             query?: never;
@@ -2657,6 +2774,109 @@ export interface operations {
                      *       "status": 503,
                      *       "detail": "Nightly batch run until 22:00 UTC.",
                      *       "instance": "/invoices/INV-300127"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    findCreditMemos: {
+        parameters: {
+            query: {
+                /** @example 2b8e4c1d-6f3a-4e9b-a7c5-0d1e2f3a4b5c */
+                externalReference: components["schemas"]["ExternalReference"];
+            };
+            header?: {
+                /**
+                 * @description W3C Trace Context `traceparent`; the facade logs the trace id with every posting.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: components["parameters"]["Traceparent"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The documents posted with that external reference (possibly none). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditMemoList"];
+                };
+            };
+            /** @description `externalReference` is missing or malformed. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/invalid-request",
+                     *       "title": "Invalid request",
+                     *       "status": 400,
+                     *       "detail": "Query parameter externalReference is required.",
+                     *       "instance": "/credit-memos"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The bearer token is missing, expired or not valid for this facade.",
+                     *       "instance": "/credit-memos?externalReference=2b8e4c1d-6f3a-4e9b-a7c5-0d1e2f3a4b5c"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Throttled. Retry after `Retry-After` (seconds). */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfterThrottled"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/throttled",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Client integration-layer exceeded 20 requests per second.",
+                     *       "instance": "/credit-memos?externalReference=2b8e4c1d-6f3a-4e9b-a7c5-0d1e2f3a4b5c"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Maintenance window. Retry after `Retry-After` (the end of the window). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://faultline.dev/problems/erp/maintenance",
+                     *       "title": "Maintenance window",
+                     *       "status": 503,
+                     *       "detail": "Nightly batch run until 22:00 UTC.",
+                     *       "instance": "/credit-memos?externalReference=2b8e4c1d-6f3a-4e9b-a7c5-0d1e2f3a4b5c"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
