@@ -51,7 +51,7 @@ export function addOpenApiDocument(ajv: Ajv2020, name: string, doc: Record<strin
   const extensions = new Set<string>();
   const formats = new Set<string>();
   collect(doc, extensions, formats);
-  for (const keyword of [...extensions].sort()) if (!ajv.getKeyword(keyword)) ajv.addKeyword(keyword);
+  for (const keyword of [...extensions].sort()) if (!ajv.RULES.keywords[keyword]) ajv.addKeyword(keyword);
   for (const format of [...formats].sort()) if (!ajv.formats[format]) ajv.addFormat(format, true);
   ajv.addSchema(doc as AnySchemaObject, id);
 }
