@@ -1,0 +1,99 @@
+import type { RunResult, ScenarioResult } from '../result.ts';
+import { escapeHtml as h, formatClock, formatMs, formatObserved, formatRatio } from './format.ts';
+import { lineChart, type ChartBand } from './svg-chart.ts';
+import type { RenderContext } from './types.ts';
+
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'];
+
+/** Charts to draw per scenario: series names (from the result's timeseries) grouped by chart. */
+const CHARTS: Array<{ title: string; yLabel: string; series: Array<[key: string, label: string]> }> = [
+  { title: 'Orders per interval', yLabel: 'orders', series: [['ordersSubmitted', 'submitted'], ['ordersAcknowledged', 'acknowledged'], ['ordersBooked', 'booked in ERP']] },
+  { title: 'Order acknowledgement latency', yLabel: 'ms', series: [['orderAckP99Ms', 'p99'], ['orderAckP50Ms', 'p50']] },
+  { title: 'Backlogs', yLabel: 'items', series: [['outboxBacklog', 'outbox backlog'], ['exceptionQueueDepth', 'exception queue']] },
+  { title: 'Downstream trouble per interval', yLabel: 'responses', series: [['retries', 'retries'], ['throttled429', '429s'], ['unavailable503', '503s']] },
+  { title: 'Inventory accuracy', yLabel: 'share', series: [['inventoryAccuracy', 'channels see the truth']] },
+];
+
+/** The architect's report: verdict, invariants, SLOs, charts with fault windows, and replay commands. */
+export function renderHtml(result: RunResult, ctx: RenderContext): string {
+  const body = [
+    `<header><h1>faultline resilience report</h1><p class="verdict ${result.verdict}">${verdictText(result.verdict)}</p>`,
+    `<p>${result.scenarios.length} scenario(s) · faultline ${h(result.faultline.version)}${ctx.wallMs !== undefined ? ` · run took ${formatMs(ctx.wallMs)}` : ''}</p></header>`,
+    overview(result),
+    ...result.scenarios.map((s) => scenarioSection(s)),
+    `<footer><p>Contracts: ${Object.entries(result.contracts)
+      .map(([file, hash]) => `<code>${h(file)}</code> ${h(hash.slice(0, 19))}`)
+      .join(' · ')}</p></footer>`,
+  ];
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>faultline: ${h(result.verdict)}</title><style>${CSS}</style></head><body>${body.join('\n')}</body></html>\n`;
+}
+
+function verdictText(v: string): string {
+  return v === 'pass' ? 'Release verdict: PASS: every invariant and SLO holds' : v === 'fail' ? 'Release verdict: FAIL: an invariant or SLO does not hold' : 'Release verdict: UNKNOWN: a checker could not decide';
+}
+
+function overview(result: RunResult): string {
+  const rows = result.scenarios
+    .map(
+      (s) =>
+        `<tr><td><a href="#${h(s.id)}">${h(s.id)}</a></td><td class="${s.verdict}">${s.verdict}</td><td>${s.counts.ordersAcknowledged}</td><td>${formatMs(s.metrics.orderAckLatencyMs.p99)}</td><td>${formatMs(s.metrics.erpPostingLagMs.p99)}</td><td>${formatRatio(s.metrics.exceptionRate)}</td><td>${s.invariants.filter((i) => i.status !== 'pass').map((i) => h(i.id)).join(', ') || '–'}</td></tr>`,
+    )
+    .join('');
+  return `<section><h2>Overview</h2><table><thead><tr><th>scenario</th><th>verdict</th><th>orders acknowledged</th><th>ack p99</th><th>ERP lag p99</th><th>exception rate</th><th>failing</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+function scenarioSection(s: ScenarioResult): string {
+  const bands: ChartBand[] = s.faults.map((f) => ({ fromMs: f.fromMs, toMs: f.toMs ?? s.virtualDurationMs, label: `${f.kind} on ${f.target}` }));
+  const charts = CHARTS.map((c) => {
+    const series = c.series
+      .filter(([key]) => s.timeseries.series[key])
+      .map(([key, label], i) => ({ name: label, values: s.timeseries.series[key]!, color: COLORS[i % COLORS.length]! }));
+    return series.length === 0 ? '' : `<figure>${lineChart({ title: c.title, yLabel: c.yLabel, t: s.timeseries.t, tMaxMs: s.virtualDurationMs, series, bands })}</figure>`;
+  }).join('');
+  const invariants = s.invariants
+    .map((i) => {
+      const anomalies = i.anomalies
+        .map(
+          (a) =>
+            `<li><b>${h(a.type)}</b>${a.at !== undefined ? ` at ${formatClock(a.at)}` : ''}: ${h(a.message)}${a.traceIds.length ? ` <small>trace ${a.traceIds.map(h).join(', ')}</small>` : ''}<ol class="excerpt">${a.excerpt
+              .map((e) => `<li><code>${formatClock(e.at)}</code> ${h(e.actor)} <i>${h(e.type)}</i> ${h(e.what)}${e.detail ? `: ${h(e.detail)}` : ''}</li>`)
+              .join('')}</ol></li>`,
+        )
+        .join('');
+      const more = i.anomalyCount > i.anomalies.length ? `<p>… and ${i.anomalyCount - i.anomalies.length} more in result.json</p>` : '';
+      return `<tr><td><code>${h(i.id)}</code></td><td class="${i.status}">${i.status}</td><td>${h(i.summary)}${anomalies ? `<details><summary>${i.anomalyCount} anomal${i.anomalyCount === 1 ? 'y' : 'ies'}</summary><ul>${anomalies}</ul>${more}</details>` : ''}</td></tr>`;
+    })
+    .join('');
+  const slos = s.slos
+    .map((x) => `<tr><td><code>${h(x.expression)}</code></td><td class="${x.status}">${x.status}</td><td>${formatObserved(x.observed, x.unit)}</td><td>${h(x.detail ?? '')}</td></tr>`)
+    .join('');
+  const faults = s.faults
+    .map((f) => `<tr><td><code>${h(f.id)}</code></td><td>${h(f.kind)}</td><td><code>${h(f.target)}</code></td><td>${formatClock(f.fromMs)} – ${f.toMs === null ? 'end' : formatClock(f.toMs)}</td><td>${f.fired}</td><td>${formatMs(f.recoveryMs)}</td></tr>`)
+    .join('');
+  const m = s.metrics;
+  return `<section id="${h(s.id)}"><h2>${h(s.id)} <span class="${s.verdict}">${s.verdict}</span></h2>
+<p>${h(s.description)}</p>
+<p class="replay">Replay: <code>${h(s.replay)}</code></p>
+<table class="kv"><tr><td>orders submitted / acknowledged / booked / shipped / invoiced</td><td>${s.counts.ordersSubmitted} / ${s.counts.ordersAcknowledged} / ${s.counts.ordersBooked} / ${s.counts.ordersShipped} / ${s.counts.ordersInvoiced}</td></tr>
+<tr><td>ack latency p50 / p99 / max</td><td>${formatMs(m.orderAckLatencyMs.p50)} / ${formatMs(m.orderAckLatencyMs.p99)} / ${formatMs(m.orderAckLatencyMs.max)}</td></tr>
+<tr><td>ERP posting lag p50 / p99</td><td>${formatMs(m.erpPostingLagMs.p50)} / ${formatMs(m.erpPostingLagMs.p99)}</td></tr>
+<tr><td>invoice delay p50 / p99</td><td>${formatMs(m.invoiceDelayMs.p50)} / ${formatMs(m.invoiceDelayMs.p99)}</td></tr>
+<tr><td>inventory accuracy · exception rate</td><td>${formatRatio(m.inventoryAccuracy)} · ${formatRatio(m.exceptionRate)}</td></tr>
+<tr><td>retries · 429s · 503s · breaker opens</td><td>${m.technical.retries} · ${m.technical.throttled429} · ${m.technical.unavailable503} · ${m.technical.circuitOpens}</td></tr></table>
+<h3>Invariants</h3><table><thead><tr><th>invariant</th><th>status</th><th>finding</th></tr></thead><tbody>${invariants}</tbody></table>
+${slos ? `<h3>SLOs</h3><table><thead><tr><th>SLO</th><th>status</th><th>observed</th><th></th></tr></thead><tbody>${slos}</tbody></table>` : ''}
+${faults ? `<h3>Faults</h3><table><thead><tr><th>id</th><th>kind</th><th>target</th><th>window</th><th>fired</th><th>recovery</th></tr></thead><tbody>${faults}</tbody></table>` : ''}
+<h3>Over time</h3><div class="charts">${charts}</div>
+<details><summary>Settings derived from the seed</summary><table class="kv">${Object.entries(s.settings)
+    .map(([k, v]) => `<tr><td>${h(k)}</td><td><code>${h(String(v))}</code></td></tr>`)
+    .join('')}</table></details></section>`;
+}
+
+const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1f2937;padding:0 1rem}
+h1{margin-bottom:.2rem}h2{border-bottom:1px solid #e5e7eb;padding-bottom:.3rem;margin-top:2.5rem}
+table{border-collapse:collapse;margin:.6rem 0;width:100%}th,td{border:1px solid #e5e7eb;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th{background:#f9fafb}.kv td:first-child{color:#6b7280;width:40%}.pass{color:#15803d;font-weight:600}.fail{color:#b91c1c;font-weight:600}.unknown{color:#a16207;font-weight:600}
+.verdict{font-size:1.2rem;padding:.5rem .8rem;border-radius:6px;display:inline-block}.verdict.pass{background:#dcfce7}.verdict.fail{background:#fee2e2}.verdict.unknown{background:#fef9c3}
+code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}.replay code{user-select:all}.excerpt{font-size:.9em;color:#374151}
+.charts{display:grid;grid-template-columns:1fr;gap:.5rem}svg{max-width:100%;height:auto}.chart-title{font-weight:600;font-size:13px}
+.tick{font-size:11px;fill:#6b7280}.grid{stroke:#e5e7eb}.band{fill:#fde68a;opacity:.45}footer{margin-top:3rem;color:#6b7280;font-size:.85em}`;

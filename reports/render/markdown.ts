@@ -1,0 +1,47 @@
+import type { RunResult, ScenarioResult } from '../result.ts';
+import { cell, formatClock, formatMs, formatObserved, formatRatio, STATUS_MARK } from './format.ts';
+import type { RenderContext } from './types.ts';
+
+/** summary.md: short enough for a CI step summary; the verdict first, then what failed and how to replay it. */
+export function renderMarkdown(result: RunResult, ctx: RenderContext): string {
+  const lines: string[] = [];
+  const failing = result.scenarios.filter((s) => s.verdict !== 'pass');
+  lines.push(`# faultline: ${STATUS_MARK[result.verdict]}`, '');
+  lines.push(
+    `${result.scenarios.length} scenario(s), ${failing.length} not passing · faultline ${result.faultline.version}` +
+      (ctx.wallMs !== undefined ? ` · ${formatMs(ctx.wallMs)} wall time` : ''),
+    '',
+  );
+  lines.push('| scenario | verdict | orders acked | ack p99 | ERP lag p95* | invariants | SLOs | wall |', '|---|---|---|---|---|---|---|---|');
+  for (const s of result.scenarios) {
+    const inv = s.invariants.filter((i) => i.status === 'pass').length;
+    const slo = s.slos.filter((i) => i.status === 'pass').length;
+    lines.push(
+      `| ${cell(s.id)} | ${STATUS_MARK[s.verdict]} | ${s.counts.ordersAcknowledged} | ${formatMs(s.metrics.orderAckLatencyMs.p99)} | ${formatMs(s.metrics.erpPostingLagMs.p90)} | ${inv}/${s.invariants.length} | ${slo}/${s.slos.length} | ${formatMs(ctx.scenarioWallMs?.[s.id])} |`,
+    );
+  }
+  lines.push('', '\\* p90 shown in this table; the full distribution is in result.json and the HTML report.', '');
+  for (const s of failing) lines.push(...scenarioDetail(s));
+  return lines.join('\n') + '\n';
+}
+
+function scenarioDetail(s: ScenarioResult): string[] {
+  const out: string[] = [`## ${s.id}: ${STATUS_MARK[s.verdict]}`, '', `Replay: \`${s.replay}\``, ''];
+  for (const inv of s.invariants.filter((i) => i.status !== 'pass')) {
+    out.push(`### ${inv.id}: ${STATUS_MARK[inv.status]}`, '', inv.summary, '');
+    for (const a of inv.anomalies.slice(0, 5)) {
+      out.push(`- **${a.type}**${a.at !== undefined ? ` at ${formatClock(a.at)}` : ''}: ${a.message}${a.traceIds.length ? ` (trace ${a.traceIds.slice(0, 2).join(', ')})` : ''}`);
+      for (const e of a.excerpt.slice(0, 6)) out.push(`  - \`${formatClock(e.at)}\` ${e.actor} ${e.type} ${e.what}${e.detail ? `: ${e.detail}` : ''}`);
+    }
+    if (inv.anomalyCount > 5) out.push(`- … and ${inv.anomalyCount - 5} more (see result.json)`);
+    out.push('');
+  }
+  const slos = s.slos.filter((x) => x.status !== 'pass');
+  if (slos.length > 0) {
+    out.push('### SLOs', '', '| SLO | observed | status |', '|---|---|---|');
+    for (const x of slos) out.push(`| \`${cell(x.expression)}\` | ${formatObserved(x.observed, x.unit)} | ${STATUS_MARK[x.status]} |`);
+    out.push('');
+  }
+  out.push(`Exception rate ${formatRatio(s.metrics.exceptionRate)} · retries ${s.metrics.technical.retries} · 429s ${s.metrics.technical.throttled429} · breaker opens ${s.metrics.technical.circuitOpens}`, '');
+  return out;
+}

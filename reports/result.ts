@@ -1,0 +1,134 @@
+import type { Anomaly, InvariantId } from '../harness/invariants/checker.ts';
+
+/**
+ * The result of `faultline run`: one document per run, versioned, documented in
+ * reports/result.schema.json. It holds nothing that varies between runs of the same scenarios and
+ * seeds (no wall-clock times, no absolute paths), so it is byte-identical on replay.
+ */
+
+export const RESULT_SCHEMA = 'https://faultline.dev/schemas/result/v1';
+
+export type Status = 'pass' | 'fail' | 'unknown';
+
+export interface RunResult {
+  schema: typeof RESULT_SCHEMA;
+  faultline: { version: string };
+  /** sha256 of each contract file used, by path relative to the project root. */
+  contracts: Record<string, string>;
+  /** fail if any scenario fails, else unknown if any is unknown, else pass. */
+  verdict: Status;
+  scenarios: ScenarioResult[];
+}
+
+export interface ScenarioResult {
+  /** The scenario's name (its file name without extension). */
+  id: string;
+  /** Path relative to the project root (or the file name when outside it). */
+  file: string;
+  title: string;
+  description: string;
+  seed: number;
+  defects: string[];
+  /** The command that replays this run exactly. */
+  replay: string;
+  verdict: Status;
+  /** Every setting derived from the seed and the scenario, printed first by `run`. */
+  settings: Record<string, string | number | boolean>;
+  invariants: InvariantOutcome[];
+  slos: SloOutcome[];
+  faults: FaultOutcome[];
+  counts: Counts;
+  metrics: Metrics;
+  timeseries: TimeSeries;
+  /** Simulated time covered, ms. */
+  virtualDurationMs: number;
+}
+
+export interface InvariantOutcome {
+  id: InvariantId;
+  status: Status;
+  summary: string;
+  anomalyTypes: string[];
+  anomalyCount: number;
+  anomalies: Anomaly[];
+  reason?: string;
+}
+
+export interface SloOutcome {
+  /** The metric, e.g. `order_ack_p99_ms`. */
+  id: string;
+  /** As written in the scenario, e.g. `order_ack_p99_ms < 300`. */
+  expression: string;
+  status: Status;
+  observed: number | null;
+  threshold: number;
+  comparator: '<' | '<=' | '>' | '>=';
+  unit: 'ms' | 'ratio' | 'count';
+  detail?: string;
+}
+
+export interface FaultOutcome {
+  id: string;
+  kind: string;
+  target: string;
+  /** ms since scenario start. */
+  fromMs: number;
+  toMs: number | null;
+  /** How many requests/messages it changed. */
+  fired: number;
+  /** ms from the fault healing until the system was back to normal (null: not recovered / not applicable). */
+  recoveryMs: number | null;
+}
+
+export interface Counts {
+  ordersSubmitted: number;
+  ordersAcknowledged: number;
+  ordersRejected: number;
+  ordersCancelled: number;
+  ordersBooked: number;
+  ordersShipped: number;
+  ordersDelivered: number;
+  ordersInvoiced: number;
+  returns: number;
+  clientRetries: number;
+  doubleSubmissions: number;
+  exceptionsRaised: number;
+  exceptionsReplayed: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface Metrics {
+  /** Storefront → 202, ms. */
+  orderAckLatencyMs: LatencySummary;
+  /** Acknowledgement → booked in the ERP, ms. */
+  erpPostingLagMs: LatencySummary;
+  /** Shipment → invoice posted, ms. */
+  invoiceDelayMs: LatencySummary;
+  /** Share of (sku, DC) pairs where the layer's availability equals the truth, sampled. */
+  inventoryAccuracy: number;
+  exceptionRate: number;
+  technical: {
+    retries: number;
+    throttled429: number;
+    unavailable503: number;
+    circuitOpens: number;
+    maxExceptionQueueDepth: number;
+    maxOutboxBacklog: number;
+    reconciliationDriftUnits: number;
+  };
+}
+
+export interface TimeSeries {
+  /** Sampling interval, ms of virtual time. */
+  intervalMs: number;
+  /** Sample times, ms since scenario start. */
+  t: number[];
+  series: Record<string, number[]>;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateSlo, parseSlo } from '../../harness/metrics/slo.ts';
+
+describe('SLO expressions', () => {
+  it('parses the forms scenarios use, with units', () => {
+    expect(parseSlo('order_ack_p99_ms < 300')).toMatchObject({ id: 'order_ack_p99_ms', comparator: '<', threshold: 300, unit: 'ms' });
+    expect(parseSlo('erp_posting_lag_p95 < 10m')).toMatchObject({ threshold: 600_000, unit: 'ms' });
+    expect(parseSlo('recovery_time <= 15m')).toMatchObject({ comparator: '<=', threshold: 900_000 });
+    expect(parseSlo('exception_rate < 1%')).toMatchObject({ threshold: 0.01, unit: 'ratio' });
+    expect(parseSlo('inventory_accuracy >= 0.99')).toMatchObject({ comparator: '>=', threshold: 0.99 });
+  });
+
+  it('says what was expected when an expression is wrong', () => {
+    expect(() => parseSlo('order_ack_p99_ms 300')).toThrow(/expected "<metric> <\|<=\|>\|>= <value>"/);
+    expect(() => parseSlo('order_latency < 3')).toThrow(/unknown SLO metric "order_latency"; known: .*order_ack_p99_ms/);
+    expect(() => parseSlo('erp_posting_lag_p95 < 10 parsecs')).toThrow();
+    expect(() => parseSlo('erp_posting_lag_p95 < 10d')).toThrow(/use ms, s, m or h/);
+    expect(() => parseSlo('exception_rate < 1m')).toThrow(/ratio/);
+  });
+
+  it('evaluates pass, fail, and unknown when nothing was measured', () => {
+    const spec = parseSlo('order_ack_p99_ms < 300');
+    expect(evaluateSlo(spec, 299).status).toBe('pass');
+    expect(evaluateSlo(spec, 300).status).toBe('fail');
+    expect(evaluateSlo(spec, null, 'no orders').status).toBe('unknown');
+    expect(evaluateSlo(parseSlo('inventory_accuracy >= 0.99'), 0.99).status).toBe('pass');
+  });
+});

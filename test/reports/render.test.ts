@@ -1,0 +1,54 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPORTERS, writeReports } from '../../reports/index.ts';
+import { renderHtml } from '../../reports/render/html.ts';
+import { renderJunit } from '../../reports/render/junit.ts';
+import { renderMarkdown } from '../../reports/render/markdown.ts';
+import { failingResult, passingResult } from './fixture.ts';
+
+describe('reporters', () => {
+  it('junit: one test case per scenario × invariant and per SLO; failures carry anomalies and the replay command; unknown is an error', () => {
+    const xml = renderJunit(failingResult(), {});
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="faultline" tests="7" failures="1" errors="1">/);
+    expect(xml.match(/<testcase /g)).toHaveLength(7);
+    expect(xml).toContain('name="invariant no-lost-orders"><failure message="1 of 120 acknowledged orders lost &lt;&amp;&gt;" type="lost">');
+    expect(xml).toContain('Replay: npx faultline run scenarios/duplicate-shipment-events.yaml --seed 7 --defect no-event-dedup');
+    expect(xml).toContain('name="slo exception_rate &lt; 1%"><error message="exception_rate &lt; 1%: no orders" type="unknown">');
+    expect(xml).toContain('<property name="seed" value="7"/>');
+  });
+
+  it('markdown: the verdict first, a table of scenarios, details and replay only for what did not pass', () => {
+    const md = renderMarkdown(failingResult(), { wallMs: 4200, scenarioWallMs: { 'baseline-steady-state': 2100 } });
+    expect(md.split('\n')[0]).toBe('# faultline: ❌ fail');
+    expect(md).toContain('2 scenario(s), 1 not passing · faultline 0.1.0 · 4.20 s wall time');
+    expect(md).toContain('| baseline-steady-state | ✅ pass | 120 | 120 ms |');
+    expect(md).toContain('## duplicate-shipment-events: ❌ fail');
+    expect(md).not.toContain('## baseline-steady-state');
+    expect(md).toContain('Replay: `npx faultline run scenarios/duplicate-shipment-events.yaml --seed 7 --defect no-event-dedup`');
+    expect(md).toContain('- **lost** at 1:01:40: order 5f0c… was acknowledged but never booked (trace 4bf92f3577b34da6a3ce929d0e0e4736)');
+  });
+
+  it('html: self-contained, with the verdict, charts with fault windows shaded, and escaped text', () => {
+    const html = renderHtml(failingResult(), {});
+    expect(html).toContain('Release verdict: FAIL');
+    expect(html).not.toMatch(/<script|<link |src="http/);
+    expect(html).toContain('<svg');
+    expect(html).toContain('<rect x="'); // a fault band
+    expect(html).toContain('<title>downtime on erp</title>');
+    expect(html).toContain('1 of 120 acknowledged orders lost &lt;&amp;&gt;');
+    expect(renderHtml(passingResult(), {})).toContain('Release verdict: PASS');
+  });
+
+  it('writes every requested report atomically, and is deterministic', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-reports-'));
+    const outcome = await writeReports(passingResult(), ['json', 'md', 'junit', 'html'], dir);
+    expect(outcome.failed).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.html', 'result.json', 'summary.md']);
+    const json = await readFile(join(dir, 'result.json'), 'utf8');
+    expect(JSON.parse(json)).toEqual(passingResult());
+    expect(REPORTERS.json.render(passingResult(), {})).toBe(json);
+    expect(renderHtml(passingResult(), {})).toBe(renderHtml(passingResult(), {}));
+  });
+});
