@@ -8,6 +8,10 @@ type Statement = Database.Statement<unknown[], unknown>;
  * file. One connection serves every caller, so statements and transactions are serialized by an
  * async lock: a coroutine awaiting inside a transaction must not let another one's statements
  * slip into it.
+ *
+ * Like PostgreSQL (where a failed statement aborts its transaction), a statement that fails inside
+ * a transaction poisons it: later statements in it throw, and it is rolled back even if the
+ * transaction function caught the failure and returned. Code tested here then holds there.
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -34,12 +38,21 @@ export class SqliteStore implements Store {
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
+      const tx = new Transaction(this.run);
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await fn(this.run);
+        const result = await fn(tx);
+        tx.end();
+        if (tx.failure !== undefined) {
+          throw new Error(
+            `transaction rolled back: a statement in it failed (${describe(tx.failure)}) and the transaction function went on instead of letting the error end it`,
+            { cause: tx.failure },
+          );
+        }
         this.db.exec('COMMIT');
         return result;
       } catch (error) {
+        tx.end();
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw error;
       }
@@ -81,4 +94,43 @@ export class SqliteStore implements Store {
     this.tail = result.catch(() => undefined);
     return result;
   }
+}
+
+/** The executor handed to a transaction's function: valid until the transaction ends. */
+class Transaction implements SqlExecutor {
+  /** The first statement that failed in this transaction. */
+  failure: unknown;
+  private ended = false;
+
+  constructor(private readonly run: SqlExecutor) {}
+
+  query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.guard(() => this.run.query<T>(sql, params));
+  }
+
+  execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.guard(() => this.run.execute(sql, params));
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+
+  private async guard<T>(statement: () => Promise<T>): Promise<T> {
+    if (this.ended) throw new Error('transaction already ended: its executor is only valid inside the transaction function');
+    if (this.failure !== undefined) {
+      throw new Error(`a statement failed earlier in this transaction (${describe(this.failure)}); let the error end the transaction`, { cause: this.failure });
+    }
+    try {
+      return await statement();
+    } catch (error) {
+      this.failure ??= error;
+      throw error;
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as { code?: string; message?: string } | null;
+  return e?.code ? `${e.code}: ${e.message ?? ''}` : (e?.message ?? String(error));
 }
