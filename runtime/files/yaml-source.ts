@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+
+/**
+ * A YAML or JSON file read with source positions, so every problem found in it (a syntax error, a
+ * JSON Schema violation, a semantic check) can be reported as `file:line:col: message`. JSON is
+ * read by the same parser (YAML 1.2 is a superset of JSON), so both get the same positions.
+ *
+ *   const source = readSource('plan.yaml');
+ *   if (source.problems.length) throw …;               // syntax errors, already located
+ *   const where = source.locate('/faults/2/probability'); // { line, col } of that value
+ */
+
+/** A 1-based position in a file. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+/** One problem with a file, located at the node it concerns. */
+export interface LocatedProblem extends Position {
+  file: string;
+  /** JSON pointer of the node in the document (`''` for the whole document). */
+  pointer: string;
+  message: string;
+}
+
+export interface SourceDocument {
+  file: string;
+  text: string;
+  /** The parsed value (plain JS: objects, arrays, strings, numbers, booleans, null). */
+  value: unknown;
+  /** Syntax problems (bad indentation, unterminated flow, duplicate keys): empty when it parsed. */
+  problems: LocatedProblem[];
+  /**
+   * Where the node at `pointer` starts. `at: 'key'` gives the key of an object member instead of
+   * its value (for "unknown field" problems). A pointer past the end of the document (a missing
+   * member) gives the position of the deepest node that exists, so a "missing field" problem
+   * points at the object that lacks it.
+   */
+  locate(pointer: string, at?: 'key' | 'value'): Position;
+  /** A problem at `pointer`, located. */
+  problem(pointer: string, message: string, at?: 'key' | 'value'): LocatedProblem;
+}
+
+/** Parses `text` (YAML or JSON) keeping positions; `file` is only used in the problems. */
+export function parseSource(text: string, file: string): SourceDocument {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const position = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, col };
+  };
+  const problems: LocatedProblem[] = doc.errors.map((error) => ({
+    file,
+    pointer: '',
+    ...position(error.pos[0]),
+    message: yamlMessage(error.code, error.message),
+  }));
+  const value = problems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  const locate = (pointer: string, at: 'key' | 'value' = 'value'): Position => position(offsetOf(doc, pointer, at));
+  return {
+    file,
+    text,
+    value: value === undefined ? null : value,
+    problems,
+    locate,
+    problem: (pointer, message, at = 'value') => ({ file, pointer, ...locate(pointer, at), message }),
+  };
+}
+
+/** Reads and parses a file; a missing or unreadable file is one located problem (line 1). */
+export function readSource(file: string): SourceDocument {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a YAML or JSON file' : (error as Error).message;
+    const source = parseSource('', file);
+    source.problems.push({ file, pointer: '', line: 1, col: 1, message: reason });
+    return source;
+  }
+  return parseSource(text, file);
+}
+
+/** `file:line:col: message`, the one way located problems are printed. */
+export function formatProblem(problem: LocatedProblem): string {
+  return `${problem.file}:${problem.line}:${problem.col}: ${problem.message}`;
+}
+
+/** Problems sorted by position (then message), each formatted, one per line. */
+export function formatProblems(problems: readonly LocatedProblem[]): string {
+  return sortProblems(problems).map(formatProblem).join('\n');
+}
+
+export function sortProblems(problems: readonly LocatedProblem[]): LocatedProblem[] {
+  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+}
+
+/** Splits a JSON pointer (`/faults/0/target`) into its unescaped tokens. */
+export function pointerTokens(pointer: string): string[] {
+  if (pointer === '' || pointer === '/') return [];
+  return pointer
+    .replace(/^\//, '')
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Builds a JSON pointer from tokens. */
+export function toPointer(tokens: ReadonlyArray<string | number>): string {
+  return tokens.map((t) => `/${String(t).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+}
+
+/** A pointer as a readable path: `/faults/2/probability` → `faults[2].probability`. */
+export function pointerToPath(pointer: string): string {
+  let out = '';
+  for (const token of pointerTokens(pointer)) {
+    if (/^\d+$/.test(token)) out += `[${token}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(token)) out += out === '' ? token : `.${token}`;
+    else out += `[${JSON.stringify(token)}]`;
+  }
+  return out;
+}
+
+function offsetOf(doc: Document, pointer: string, at: 'key' | 'value'): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  const tokens = pointerTokens(pointer);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const last = i === tokens.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyText(p.key) === token);
+      if (!pair) return offset;
+      if (last && at === 'key') return rangeStart(pair.key) ?? offset;
+      // A key with no value (`kind:`) points at its key.
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node)) {
+      const item = /^\d+$/.test(token) ? node.items[Number(token)] : undefined;
+      if (item === undefined) return offset;
+      node = item;
+    } else {
+      return offset;
+    }
+    offset = rangeStart(node) ?? offset;
+  }
+  return offset;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === 'string' ? key : undefined;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? range[0] : undefined;
+}
+
+function yamlMessage(code: string, message: string): string {
+  // The library's message ends with "at line L, column C" (we print the position ourselves).
+  const text = message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: a YAML mapping cannot repeat a key';
+  return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
