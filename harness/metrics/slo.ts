@@ -37,6 +37,12 @@ Object.assign(SLO_METRICS, {
   lost_orders: { unit: 'count', description: 'acknowledged orders neither booked nor visibly terminal' },
 });
 
+const KNOWN_METRICS =
+  'order_ack_p{50,90,95,99,max}[_ms], erp_posting_lag_p{…}[_ms], invoice_delay_p{…}[_ms], ' +
+  Object.keys(SLO_METRICS)
+    .filter((k) => !/_(p\d+|max)(_ms)?$/.test(k))
+    .join(', ');
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
 /** Parses one SLO expression; throws an Error whose message says what was expected. */
@@ -45,7 +51,7 @@ export function parseSlo(expression: string): SloSpec {
   if (!m) throw new Error(`"${expression}" is not an SLO: expected "<metric> <|<=|>|>= <value>", e.g. "order_ack_p99_ms < 300"`);
   const [, id, comparator, number, suffix] = m as unknown as [string, string, Comparator, string, string];
   const metric = SLO_METRICS[id];
-  if (!metric) throw new Error(`unknown SLO metric "${id}"; known: ${Object.keys(SLO_METRICS).filter((k) => !/_p(50|90|max)/.test(k)).join(', ')}`);
+  if (!metric) throw new Error(`unknown SLO metric "${id}"; known: ${KNOWN_METRICS}`);
   let threshold = Number(number);
   if (metric.unit === 'ms') {
     const factor = suffix === '' ? 1 : DURATION_UNITS[suffix];

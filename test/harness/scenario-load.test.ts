@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parseSource } from '../../runtime/files/yaml-source.ts';
+import { loadScenario, scenarioFromSource, ScenarioError } from '../../harness/scenario/load.ts';
+import { faultline } from '../cli/helpers.ts';
+
+const BAD = 'test/harness/fixtures/bad-scenario.yaml';
+
+describe('scenario files', () => {
+  it('reports every problem as file:line:col: message', () => {
+    let error: ScenarioError | undefined;
+    try {
+      loadScenario(BAD);
+    } catch (e) {
+      error = e as ScenarioError;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    const lines = error!.message.split('\n');
+    expect(lines).toContain(`${BAD}:3:11: duration: "2 hours" is not a duration; write e.g. 90s, 15m, 2h, 1h30m`);
+    expect(lines).toContain(`${BAD}:10:12: workload.profile: must be one of steady, ramp, peak-day, got "flat"`);
+    expect(lines).toContain(`${BAD}:25:1: colour: unknown field`);
+    expect(lines.some((l) => l.startsWith(`${BAD}:17:11: `) && l.includes('earthquake'))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`${BAD}:21:18: `) && l.includes('1.5'))).toBe(true);
+    expect(lines).toContain(`${BAD}:16:9: faults[0].to: the window must end after it starts (from 30m, to 10m)`);
+    expect(lines).toContain(`${BAD}:24:5: slos[1]: unknown SLO metric "order_latency"; known: order_ack_p{50,90,95,99,max}[_ms], erp_posting_lag_p{…}[_ms], invoice_delay_p{…}[_ms], recovery_time, exception_rate, inventory_accuracy, retries, circuit_opens, lost_orders`);
+  });
+
+  it('checks what a schema cannot: shares, ranges, targets in the topology', () => {
+    const source = parseSource(
+      [
+        'title: Semantic mistakes',
+        'description: Valid shape, impossible meaning.',
+        'duration: 1h',
+        'topology:',
+        '  distributionCenters: [{ code: DC-EAST, carrier: carrier-swift }]',
+        '  channels: [{ name: b2b-web, share: 0.5 }]',
+        'workload: { linesPerOrder: { min: 4, max: 2 } }',
+        'faults:',
+        '  - { kind: error-rate, target: wms@DC-NORTH, probability: 0.3 }',
+        '  - { kind: throttle, target: carrier-pelican, rate: 5, burst: 5 }',
+      ].join('\n'),
+      'semantic.yaml',
+    );
+    expect(() => scenarioFromSource(source)).toThrow(ScenarioError);
+    try {
+      scenarioFromSource(source);
+    } catch (e) {
+      const message = (e as Error).message;
+      expect(message).toContain('semantic.yaml:6:13: topology.channels: shares must add up to 1, they add up to 0.5');
+      expect(message).toContain('semantic.yaml:7:28: workload.linesPerOrder: min (4) is above max (2)');
+      expect(message).toContain('semantic.yaml:9:33: faults[0].target: no distribution center DC-NORTH');
+      expect(message).toContain('semantic.yaml:10:31: faults[1].target: no distribution center ships with carrier-pelican');
+    }
+  });
+
+  it('fills defaults for a minimal scenario', () => {
+    const s = scenarioFromSource(parseSource('title: Minimal\ndescription: The smallest valid scenario.\nduration: 1h\n', 'scenarios/minimal.yaml'));
+    expect(s).toMatchObject({ id: 'minimal', seed: 1, durationMs: 3_600_000, drainMs: 21_600_000, sampleEveryMs: 30_000, faults: [], slos: [] });
+    expect(s.invariants).toHaveLength(8);
+    expect(s.topology.distributionCenters.map((d) => d.code)).toEqual(['DC-EAST', 'DC-WEST']);
+  });
+
+  it('faultline validate exits 2 on a bad file and 0 on good ones', async () => {
+    const bad = await faultline(['validate', BAD]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${BAD}:3:11: duration`);
+    expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const missing = await faultline(['validate', 'scenarios/nope.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('scenarios/nope.yaml:1:1: ');
+  });
+});
