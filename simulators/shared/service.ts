@@ -1,0 +1,149 @@
+import { createContractHandler, type ContractHandlerOptions, type OperationHandlers } from '../../runtime/http/contract-handler.ts';
+import type { OpenApiDocument, OperationEntry } from '../../runtime/http/openapi-document.ts';
+import { sample, type Distribution } from '../../runtime/random/distributions.ts';
+import type { Clock, HttpHandler, HttpRequest, HttpResponse, Random } from '../../runtime/ports.ts';
+
+/**
+ * The HTTP face every simulator shares: the contract handler from runtime/http, plus what makes a
+ * simulated system behave like the real one on the wire:
+ *
+ * - **service time**: each operation waits a sampled time on the Clock before it acts (so a
+ *   document's timestamp is the moment it was committed, after the wait);
+ * - **declared statuses only**: the runtime picks 400 / 413 / 415 / 422 for a request the contract
+ *   forbids; when the operation does not declare that status, the simulator answers with the
+ *   status the operation does declare for a bad request (400, else 422, else 404), so every answer
+ *   conforms to the contract;
+ * - **complete problems**: `instance` (the request path) is added to every problem+json body that
+ *   lacks it, and problem `type`s are put under the system's own base (`…/problems/erp/`);
+ * - **a request log**: every request with its operation, the virtual times it was received and
+ *   answered, and the status given.
+ */
+
+/** Service time per operation: what the system takes to do its work, in ms. */
+export interface ServiceTimeOptions<OperationId extends string = string> {
+  /** Applies to every operation without its own entry. */
+  default: Distribution;
+  /** Per operationId. */
+  perOperation?: Partial<Record<OperationId, Distribution>>;
+}
+
+/** One request as the system received it. */
+export interface RequestRecord {
+  /** The contract's operationId, or undefined for a path the contract does not have. */
+  operationId: string | undefined;
+  method: string;
+  path: string;
+  /** Virtual time the request arrived (ms since the epoch). */
+  receivedAt: number;
+  /** Virtual time the answer left. */
+  answeredAt: number;
+  status: number;
+  /** The business reference the request names, when the system knows how to find one. */
+  reference?: string;
+}
+
+export interface SimulatorHandlerOptions<OperationId extends string> {
+  clock: Clock;
+  /** Stream for service-time draws (a fork of the system's Random). */
+  random: Random;
+  serviceTime: ServiceTimeOptions<OperationId>;
+  /** Runs after routing, before validation: authentication, rate limits. */
+  before?: ContractHandlerOptions['before'];
+  /** Requests outside the contract that the system still serves. */
+  extra?: HttpHandler;
+  /** Base of problem `type` URIs, e.g. `https://faultline.dev/problems/erp/`. */
+  problemTypeBase?: string;
+  /** Finds the business reference of a request (for the request log). */
+  reference?: (entry: OperationEntry, request: HttpRequest) => string | undefined;
+  /** Called once per answered request. */
+  onAnswered?: (record: RequestRecord) => void;
+}
+
+const RUNTIME_PROBLEM_BASE = 'https://faultline.dev/problems/';
+
+export function createSimulatorHandler<Operations>(
+  contractName: string,
+  doc: OpenApiDocument,
+  handlers: OperationHandlers<Operations>,
+  options: SimulatorHandlerOptions<Extract<keyof Operations, string>>,
+): HttpHandler {
+  const { clock, random, serviceTime } = options;
+  const timed: Record<string, unknown> = {};
+  for (const [operationId, handler] of Object.entries(handlers as Record<string, (ctx: never) => Promise<HttpResponse>>)) {
+    const distribution = (serviceTime.perOperation as Record<string, Distribution | undefined> | undefined)?.[operationId] ?? serviceTime.default;
+    timed[operationId] = async (ctx: never) => {
+      const ms = sample(random, distribution);
+      if (ms > 0) await clock.sleep(ms);
+      return handler(ctx);
+    };
+  }
+  const entries = new WeakMap<HttpRequest, OperationEntry>();
+  const inner = createContractHandler<Operations>(contractName, doc, timed as OperationHandlers<Operations>, {
+    ...(options.extra ? { extra: options.extra } : {}),
+    before: (entry, request) => {
+      entries.set(request, entry);
+      return options.before?.(entry, request);
+    },
+  });
+
+  return async (request) => {
+    const receivedAt = clock.now();
+    const raw = await inner(request);
+    const entry = entries.get(request);
+    const response = conform(raw, entry, request, options.problemTypeBase);
+    if (options.onAnswered) {
+      const record: RequestRecord = {
+        operationId: entry?.operationId,
+        method: request.method,
+        path: request.path,
+        receivedAt,
+        answeredAt: clock.now(),
+        status: response.status,
+      };
+      const reference = entry && options.reference?.(entry, request);
+      if (reference !== undefined) record.reference = reference;
+      options.onAnswered(record);
+    }
+    return response;
+  };
+}
+
+/** Whether `entry` declares `status` (exactly, as `4XX`, or as `default`). */
+export function declares(entry: OperationEntry, status: number): boolean {
+  const responses = entry.operation.responses ?? {};
+  return String(status) in responses || `${String(status)[0]}XX` in responses || 'default' in responses;
+}
+
+function conform(response: HttpResponse, entry: OperationEntry | undefined, request: HttpRequest, typeBase: string | undefined): HttpResponse {
+  if (!(response.headers['content-type'] ?? '').startsWith('application/problem+json')) return response;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(response.body) as Record<string, unknown>;
+  } catch {
+    return response;
+  }
+  let status = response.status;
+  if (entry && status >= 400 && status < 500 && !declares(entry, status)) {
+    const declared = [400, 422, 404].find((s) => declares(entry, s));
+    if (declared !== undefined) status = declared;
+  }
+  body.status = status;
+  if (body.instance === undefined) body.instance = pathOf(request.path);
+  if (typeBase && typeof body.type === 'string' && body.type.startsWith(RUNTIME_PROBLEM_BASE) && !body.type.startsWith(typeBase)) {
+    body.type = typeBase + body.type.slice(RUNTIME_PROBLEM_BASE.length);
+  }
+  return { status, headers: response.headers, body: JSON.stringify(body) };
+}
+
+function pathOf(path: string): string {
+  // A problem's `instance` is a uri-reference: keep the path and query, escaped where needed.
+  return encodeURI(decodeURIComponentSafe(path));
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURI(text);
+  } catch {
+    return text;
+  }
+}
