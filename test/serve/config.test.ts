@@ -1,0 +1,129 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../harness/cli/exit-codes.ts';
+import { parseStoreUrl, resolveServeSettings, SCOPES, type ServeFlags } from '../../harness/serve/config.ts';
+
+const DEFECTS = ['no-idempotency', 'ack-before-commit'];
+const dir = mkdtempSync(join(tmpdir(), 'faultline-serve-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const flags = (over: Partial<ServeFlags> = {}): ServeFlags => ({ port: '8080', host: '127.0.0.1', store: 'sqlite:faultline.sqlite', wmsUrl: [], carrierUrl: [], defect: [], ...over });
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const usage = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a UsageError');
+};
+
+describe('serve settings', () => {
+  it('parses the store URL forms and names the valid ones otherwise', () => {
+    expect(parseStoreUrl('sqlite::memory:')).toEqual({ kind: 'sqlite', file: ':memory:' });
+    expect(parseStoreUrl('sqlite:data/fl.sqlite')).toEqual({ kind: 'sqlite', file: 'data/fl.sqlite' });
+    expect(parseStoreUrl('postgres://postgres@127.0.0.1:5432/test')).toEqual({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/test' });
+    expect(usage(() => parseStoreUrl('mysql://x'))).toMatch(/--store "mysql:\/\/x": expected sqlite:FILE, sqlite::memory: or postgres:\/\//);
+    expect(usage(() => parseStoreUrl('sqlite:'))).toMatch(/expected sqlite:FILE/);
+  });
+
+  it('works out of the box: one development key with every scope, both DCs with the default stock, nothing downstream', () => {
+    const s = resolveServeSettings(flags(), {}, DEFECTS);
+    expect(s.apiKeys).toHaveLength(1);
+    expect(s.apiKeys[0]!.scopes).toEqual([...SCOPES]);
+    expect(s.developmentKey?.source).toBe('generated');
+    expect(s.apiKeys[0]!.key).toMatch(/^fl-dev-[0-9a-f]{24}$/);
+    expect(resolveServeSettings(flags(), {}, DEFECTS).apiKeys[0]!.key).not.toBe(s.apiKeys[0]!.key);
+    expect(s.distributionCenters.map((d) => d.code)).toEqual(['DC-EAST', 'DC-WEST']);
+    expect(s.distributionCenters[0]!.stock).toMatchObject({ 'BRG-6204': 500, 'VLV-100': 500, 'HOS-25M': 500 });
+    expect(s.downstream).toEqual({});
+    expect(s.defects).toEqual([]);
+  });
+
+  it('takes the development key from FAULTLINE_API_KEY and downstream URLs from the environment, flags winning', () => {
+    const env = { FAULTLINE_API_KEY: 'my-dev-key-123', FAULTLINE_ERP_URL: 'http://127.0.0.1:4010/', FAULTLINE_WMS_URLS: 'DC-EAST=http://127.0.0.1:4011, DC-WEST=http://127.0.0.1:4012', FAULTLINE_CARRIER_URLS: 'swift=http://127.0.0.1:4020' };
+    const s = resolveServeSettings(flags(), env, DEFECTS);
+    expect(s.developmentKey).toEqual({ key: 'my-dev-key-123', source: 'FAULTLINE_API_KEY' });
+    expect(s.downstream).toEqual({ erp: 'http://127.0.0.1:4010', 'wms@DC-EAST': 'http://127.0.0.1:4011', 'wms@DC-WEST': 'http://127.0.0.1:4012', 'carrier-swift': 'http://127.0.0.1:4020' });
+    const f = resolveServeSettings(flags({ erpUrl: 'http://127.0.0.1:9999', wmsUrl: ['DC-WEST=http://127.0.0.1:9998'], carrierUrl: ['carrier-pelican=http://127.0.0.1:9997'] }), env, DEFECTS);
+    expect(f.downstream).toEqual({ erp: 'http://127.0.0.1:9999', 'wms@DC-WEST': 'http://127.0.0.1:9998', 'carrier-pelican': 'http://127.0.0.1:9997' });
+  });
+
+  it('refuses bad flags with a message naming what is valid', () => {
+    expect(usage(() => resolveServeSettings(flags({ port: 'eighty' }), {}, DEFECTS))).toMatch(/--port "eighty": expected a port number from 0 to 65535/);
+    expect(usage(() => resolveServeSettings(flags({ defect: ['nope'] }), {}, DEFECTS))).toMatch(/--defect nope: unknown defect; defects: no-idempotency, ack-before-commit/);
+    expect(usage(() => resolveServeSettings(flags({ wmsUrl: ['DC-NORTH=http://x'] }), {}, DEFECTS))).toMatch(/unknown distribution center "DC-NORTH"; configured: DC-EAST, DC-WEST/);
+    expect(usage(() => resolveServeSettings(flags({ wmsUrl: ['http://x'] }), {}, DEFECTS))).toMatch(/expected DC=URL/);
+    expect(usage(() => resolveServeSettings(flags({ carrierUrl: ['dhl=http://x'] }), {}, DEFECTS))).toMatch(/unknown carrier "dhl"; carriers: swift, pelican/);
+    expect(usage(() => resolveServeSettings(flags({ erpUrl: 'ftp://erp' }), {}, DEFECTS))).toMatch(/--erp-url "ftp:\/\/erp": expected an http/);
+  });
+
+  it('reads keys, scopes, rate limits, downstream URLs, DCs and defects from a YAML file', () => {
+    const path = file(
+      'ok.yaml',
+      `apiKeys:
+  - key: fl-b2b-web-0001
+    partner: b2b-web
+    scopes: [orders:write, orders:read]
+    rateLimit: { perSecond: 20 }
+downstream:
+  erp: http://127.0.0.1:4010
+  wms: { DC-NORTH: http://127.0.0.1:4011 }
+  carriers: { pelican: http://127.0.0.1:4021 }
+distributionCenters:
+  DC-NORTH:
+    stock: { BRG-6204: 7 }
+  DC-SOUTH:
+defects: [no-idempotency]
+`,
+    );
+    const s = resolveServeSettings(flags({ config: path, defect: ['ack-before-commit'] }), { FAULTLINE_API_KEY: 'ignored-when-keys-configured' }, DEFECTS);
+    expect(s.apiKeys).toEqual([{ key: 'fl-b2b-web-0001', partner: 'b2b-web', scopes: ['orders:write', 'orders:read'], rateLimit: { perSecond: 20, burst: 20 } }]);
+    expect(s.developmentKey).toBeUndefined();
+    expect(s.downstream).toEqual({ erp: 'http://127.0.0.1:4010', 'wms@DC-NORTH': 'http://127.0.0.1:4011', 'carrier-pelican': 'http://127.0.0.1:4021' });
+    expect(s.distributionCenters[0]).toEqual({ code: 'DC-NORTH', stock: { 'BRG-6204': 7 } });
+    expect(s.distributionCenters[1]!.code).toBe('DC-SOUTH');
+    expect(s.defects).toEqual(['no-idempotency', 'ack-before-commit']);
+  });
+
+  it('reports every problem of a bad file as file:line:col: message', () => {
+    const path = file(
+      'bad.yaml',
+      `apiKeys:
+  - key: short
+    partner: b2b-web
+    scopes: [orders:write, orders:delete]
+downstream:
+  erp: not-a-url
+  wms: { DC-WEST: http://127.0.0.1:4011 }
+distributionCenters:
+  DC-EAST: {}
+defects: [no-such-bug]
+colour: blue
+`,
+    );
+    const message = usage(() => resolveServeSettings(flags({ config: path }), {}, DEFECTS));
+    expect(message).toContain(`${path}:2:10: apiKeys[0].key: must be at least 8 characters long`);
+    expect(message).toContain(`${path}:4:28: apiKeys[0].scopes[1]: must be one of orders:write, orders:read, inventory:read, exceptions:admin, events:write`);
+    expect(message).toContain(`${path}:6:8: downstream.erp: must be an http:// or https:// URL`);
+    expect(message).toContain(`${path}:11:1: colour: unknown field; expected one of apiKeys, downstream, distributionCenters, defects`);
+    // Semantic problems come once the shape is right.
+    const semantic = file('semantic.yaml', 'downstream:\n  wms: { DC-WEST: http://127.0.0.1:4011 }\ndistributionCenters:\n  DC-EAST: {}\ndefects: [no-such-bug]\n');
+    const second = usage(() => resolveServeSettings(flags({ config: semantic }), {}, DEFECTS));
+    expect(second).toContain(`${semantic}:2:10: downstream.wms.DC-WEST: unknown distribution center; configured: DC-EAST`);
+    expect(second).toContain(`${semantic}:5:11: defects[0]: unknown defect "no-such-bug"; defects: no-idempotency, ack-before-commit`);
+  });
+
+  it('reports a YAML syntax error and a missing file with a position', () => {
+    const broken = file('broken.yaml', 'apiKeys: [\n  { key: x\n');
+    expect(usage(() => resolveServeSettings(flags({ config: broken }), {}, DEFECTS))).toMatch(new RegExp(`${broken}:\\d+:\\d+: invalid YAML`));
+    expect(usage(() => resolveServeSettings(flags({ config: join(dir, 'missing.yaml') }), {}, DEFECTS))).toContain(`${join(dir, 'missing.yaml')}:1:1: no such file`);
+  });
+});
