@@ -62,25 +62,53 @@ export class ContractValidator {
     return this.compile(`${base}/content/${pointerToken(media)}/schema`) ?? undefined;
   }
 
-  /** Which statuses and media types a response may have: for conformance checks. */
-  declaredResponse(entry: OperationEntry, status: number): { declared: boolean; mediaTypes: string[] } {
+  /**
+   * Which statuses, media types and headers a response may have: for conformance checks.
+   * `statusKey` is the key that covers the status (`201`, `4XX` or `default`); header names are
+   * lower case.
+   */
+  declaredResponse(entry: OperationEntry, status: number): { declared: boolean; statusKey?: string; mediaTypes: string[]; headers: string[] } {
     const responses = entry.operation.responses ?? {};
     const statusKey = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
-    if (!statusKey) return { declared: false, mediaTypes: [] };
-    const content = this.at(this.follow(`${entry.pointer}/responses/${statusKey}`))?.content;
-    return { declared: true, mediaTypes: Object.keys(content ?? {}) };
+    if (!statusKey) return { declared: false, mediaTypes: [], headers: [] };
+    const response = this.at(this.follow(`${entry.pointer}/responses/${statusKey}`));
+    const headers = Object.keys((response?.headers as Record<string, unknown> | undefined) ?? {}).map((h) => h.toLowerCase());
+    return { declared: true, statusKey, mediaTypes: Object.keys(response?.content ?? {}), headers };
+  }
+
+  /**
+   * Validates response headers (an object keyed by lower-case name, values coerced to their
+   * schema types) against the headers the contract declares for the status. Only declared
+   * headers are checked and none is required: the caller decides which headers it has.
+   */
+  responseHeaders(entry: OperationEntry, status: number): ValidateFunction | undefined {
+    const { declared, statusKey } = this.declaredResponse(entry, status);
+    if (!declared) return undefined;
+    const base = this.follow(`${entry.pointer}/responses/${statusKey}`);
+    const key = `${base}#headers`;
+    if (this.cache.has(key)) return this.cache.get(key) ?? undefined;
+    const headers = (this.at(base)?.headers as Record<string, unknown> | undefined) ?? {};
+    const properties: Record<string, unknown> = {};
+    for (const name of Object.keys(headers)) {
+      const header = this.at(this.follow(`${base}/headers/${pointerToken(name)}`)) as { schema?: unknown } | undefined;
+      properties[name.toLowerCase()] = header?.schema ? this.absolutize(header.schema) : {};
+    }
+    const fn = Object.keys(properties).length === 0 ? null : this.coercing.compile({ type: 'object', properties });
+    this.cache.set(key, fn);
+    return fn ?? undefined;
   }
 
   /** A parameter schema with its local refs made absolute, so it compiles outside the document. */
   private schemaRef(p: ParameterObject): unknown {
-    const absolutize = (node: unknown): unknown => {
-      if (Array.isArray(node)) return node.map(absolutize);
-      if (node === null || typeof node !== 'object') return node;
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? this.id + v : absolutize(v);
-      return out;
-    };
-    return absolutize(p.schema);
+    return this.absolutize(p.schema);
+  }
+
+  private absolutize(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map((n) => this.absolutize(n));
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? this.id + v : this.absolutize(v);
+    return out;
   }
 
   private compile(pointer: string): ValidateFunction | null {
