@@ -53,6 +53,8 @@ export interface SimulatorHandlerOptions<OperationId extends string> {
   extra?: HttpHandler;
   /** Base of problem `type` URIs, e.g. `https://faultline.dev/problems/erp/`. */
   problemTypeBase?: string;
+  /** The system's own slug for a runtime problem slug (`invalid-request` → `validation`). */
+  problemSlugs?: Record<string, string>;
   /** Finds the business reference of a request (for the request log). */
   reference?: (entry: OperationEntry, request: HttpRequest) => string | undefined;
   /** Called once per answered request. */
@@ -90,7 +92,7 @@ export function createSimulatorHandler<Operations>(
     const receivedAt = clock.now();
     const raw = await inner(request);
     const entry = entries.get(request);
-    const response = conform(raw, entry, request, options.problemTypeBase);
+    const response = conform(raw, entry, request, options.problemTypeBase, options.problemSlugs);
     if (options.onAnswered) {
       const record: RequestRecord = {
         operationId: entry?.operationId,
@@ -114,7 +116,7 @@ export function declares(entry: OperationEntry, status: number): boolean {
   return String(status) in responses || `${String(status)[0]}XX` in responses || 'default' in responses;
 }
 
-function conform(response: HttpResponse, entry: OperationEntry | undefined, request: HttpRequest, typeBase: string | undefined): HttpResponse {
+function conform(response: HttpResponse, entry: OperationEntry | undefined, request: HttpRequest, typeBase: string | undefined, slugs: Record<string, string> = {}): HttpResponse {
   if (!(response.headers['content-type'] ?? '').startsWith('application/problem+json')) return response;
   let body: Record<string, unknown>;
   try {
@@ -130,7 +132,8 @@ function conform(response: HttpResponse, entry: OperationEntry | undefined, requ
   body.status = status;
   if (body.instance === undefined) body.instance = pathOf(request.path);
   if (typeBase && typeof body.type === 'string' && body.type.startsWith(RUNTIME_PROBLEM_BASE) && !body.type.startsWith(typeBase)) {
-    body.type = typeBase + body.type.slice(RUNTIME_PROBLEM_BASE.length);
+    const slug = body.type.slice(RUNTIME_PROBLEM_BASE.length);
+    body.type = typeBase + (slugs[slug] ?? slug);
   }
   return { status, headers: response.headers, body: JSON.stringify(body) };
 }
