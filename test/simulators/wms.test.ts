@@ -28,6 +28,7 @@ function world(options: Partial<WmsOptions> = {}, seed = 1, carrier: HttpHandler
       return carrier(request);
     });
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- payloads are checked against the contract above, then read loosely
   const messages: Array<BusMessage & { at: number; payload: any }> = [];
   for (const channel of Object.keys(WEBHOOK) as Array<keyof typeof WEBHOOK>) {
     bus.subscribe(channel, 'test', async (d) => {
