@@ -48,7 +48,7 @@ describe('reporters', () => {
     expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'report.html', 'result.json', 'summary.md']);
     const json = await readFile(join(dir, 'result.json'), 'utf8');
     expect(JSON.parse(json)).toEqual(passingResult());
-    expect(REPORTERS.json.render(passingResult(), {})).toBe(json);
+    expect(REPORTERS.json.render(passingResult())).toBe(json);
     expect(renderHtml(passingResult(), {})).toBe(renderHtml(passingResult(), {}));
   });
 });
