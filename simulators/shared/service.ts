@@ -2,6 +2,7 @@ import { createContractHandler, type ContractHandlerOptions, type OperationHandl
 import type { OpenApiDocument, OperationEntry } from '../../runtime/http/openapi-document.ts';
 import { sample, type Distribution } from '../../runtime/random/distributions.ts';
 import type { Clock, HttpHandler, HttpRequest, HttpResponse, Random } from '../../runtime/ports.ts';
+import { retryAfterInstant } from './rate-limit.ts';
 
 /**
  * The HTTP face every simulator shares: the contract handler from runtime/http, plus what makes a
@@ -40,6 +41,10 @@ export interface RequestRecord {
   status: number;
   /** The business reference the request names, when the system knows how to find one. */
   reference?: string;
+  /** Who called (API key or token), when the system tells clients apart (rate limits). */
+  client?: string;
+  /** For answers with `Retry-After`: the instant before which the client must not call again. */
+  retryAfterUntil?: number;
 }
 
 export interface SimulatorHandlerOptions<OperationId extends string> {
@@ -57,6 +62,8 @@ export interface SimulatorHandlerOptions<OperationId extends string> {
   problemSlugs?: Record<string, string>;
   /** Finds the business reference of a request (for the request log). */
   reference?: (entry: OperationEntry, request: HttpRequest) => string | undefined;
+  /** Tells clients apart (the key rate limits are kept per), for the request log. */
+  client?: (request: HttpRequest) => string;
   /** Called once per answered request. */
   onAnswered?: (record: RequestRecord) => void;
 }
@@ -104,6 +111,9 @@ export function createSimulatorHandler<Operations>(
       };
       const reference = entry && options.reference?.(entry, request);
       if (reference !== undefined) record.reference = reference;
+      if (options.client) record.client = options.client(request);
+      const until = retryAfterInstant(response.headers['retry-after'], record.answeredAt);
+      if (until !== undefined) record.retryAfterUntil = until;
       options.onAnswered(record);
     }
     return response;

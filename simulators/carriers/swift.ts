@@ -1,0 +1,264 @@
+import type { components, operations } from '../../contracts/generated/openapi/carrier-swift.ts';
+import { loadOpenApi } from '../../contracts/load.ts';
+import type { OperationHandlers } from '../../runtime/http/contract-handler.ts';
+import type { OpenApiDocument, OperationEntry } from '../../runtime/http/openapi-document.ts';
+import { json, problem, type FieldProblem } from '../../runtime/http/problem.ts';
+import type { Bus, Clock, HttpHandler, HttpRequest, HttpResponse, Random, Transport } from '../../runtime/ports.ts';
+import { DEFAULT_SWIFT_WEBHOOK_SECRET } from '../shared/defaults.ts';
+import { DEFAULT_PUBLISH_RETRY, Emitter, type PublishRetryOptions } from '../shared/emit.ts';
+import { swiftSignature } from '../shared/event-sinks.ts';
+import { IdGenerator } from '../shared/ids.ts';
+import { formatCents } from '../shared/money.ts';
+import { RateLimiter, retryAfterSeconds, type TokenBucketOptions } from '../shared/rate-limit.ts';
+import { createSimulatorHandler, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
+import { iso } from '../shared/time.ts';
+import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type TrackedEvent, type TransitOptions } from './tracking.ts';
+
+type S = components['schemas'];
+export type SwiftOperationId = keyof operations & string;
+
+export interface SwiftOptions {
+  /**
+   * Token buckets per API key (the bearer token): `rates` for `/v2/rates`, `shipments` for every
+   * `/v2/shipments…` operation together. Defaults: 20 and 10 requests per second with a one-second
+   * burst, as the contract says. `null` turns a limit off.
+   */
+  rateLimits: { rates: TokenBucketOptions | null; shipments: TokenBucketOptions | null };
+  /** The parcel's journey after handover. */
+  transit: TransitOptions;
+  /** How tracking events reach the subscriber (one webhook per event): delays, duplicates, out-of-order. */
+  push: PushQuirks;
+  /** Hub cities named in `IN_TRANSIT` events, in route order (cycled when there are more hubs). */
+  hubCities: readonly string[];
+  /** First tracking number (`SW` + 10 digits, counting up). Default 4821900001. */
+  firstTrackingNumber: number;
+  /** Secret the webhook bodies are signed with (`X-Swift-Signature`). */
+  webhookSecret: string;
+  /** Service time per operation, ms. Default lognormal, median 100 ms, sigma 0.4. */
+  serviceTime: ServiceTimeOptions<SwiftOperationId>;
+  publishRetry: PublishRetryOptions;
+}
+
+export interface CarrierPorts {
+  clock: Clock;
+  /** The carrier's own stream (`random.fork('carrier-swift')`). */
+  random: Random;
+  transport?: Transport;
+  /** Channel `carrier.tracking`. */
+  bus?: Bus;
+}
+
+export interface LabelTruth {
+  trackingNumber: string;
+  /** SwiftShip `shipmentId` / Pelican `label_id`. */
+  labelId: string;
+  reference: string;
+  service: string;
+  createdAt: number;
+  handedOverAt?: number;
+}
+
+export interface CarrierTruth {
+  carrier: 'carrier-swift' | 'carrier-pelican';
+  labels: readonly LabelTruth[];
+  /** Every tracking event that has happened by now, each with every push of it. */
+  events: Array<TrackedEvent<unknown>>;
+  /** Bus messages pushed (SwiftShip: one per event push; Pelican: one per batch). */
+  messages: ReadonlyArray<{ at: number; id: string; eventIds: string[] }>;
+  /** Requests refused by the rate limit. */
+  throttled: ReadonlyArray<{ at: number; client: string; operationId: string; retryAfter: string }>;
+  requests: readonly RequestRecord[];
+}
+
+const PROBLEM_BASE = 'https://developer.swiftship.test/problems/';
+const SLUGS = { 'invalid-request': 'validation', 'malformed-json': 'validation', 'unsupported-media-type': 'validation', 'payload-too-large': 'validation' };
+
+/** Price per service: base + per kg (cents), working days. Matches the contract's example (3.2 kg → 18.90 / 7.45 / 5.20). */
+const SERVICES: Record<S['ServiceCode'], { baseCents: number; perKgCents: number; days: number; domesticOnly: boolean }> = {
+  EXPRESS: { baseCents: 1570, perKgCents: 100, days: 1, domesticOnly: false },
+  STANDARD: { baseCents: 585, perKgCents: 50, days: 2, domesticOnly: false },
+  ECONOMY: { baseCents: 424, perKgCents: 30, days: 4, domesticOnly: true },
+};
+
+export const SWIFT_DEFAULTS: SwiftOptions = {
+  rateLimits: { rates: { capacity: 20, refillPerSecond: 20 }, shipments: { capacity: 10, refillPerSecond: 10 } },
+  transit: TRANSIT_DEFAULTS,
+  push: PUSH_DEFAULTS,
+  hubCities: ['Kassel', 'Hannover', 'Nürnberg'],
+  firstTrackingNumber: 4821900001,
+  webhookSecret: DEFAULT_SWIFT_WEBHOOK_SECRET,
+  serviceTime: { default: { distribution: 'lognormal', median: 100, sigma: 0.4 } },
+  publishRetry: DEFAULT_PUBLISH_RETRY,
+};
+
+/** A tiny valid PDF, the label every SwiftShip shipment gets. */
+const LABEL_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n').toString('base64');
+
+interface SwiftShipment {
+  label: LabelTruth;
+  shipFrom: S['Address'];
+  shipTo: S['Address'];
+}
+
+/**
+ * SwiftShip Express (`carrier-swift.yaml`): rates, labels (not idempotent), handover, tracking
+ * lookup, per-key token-bucket rate limits (429 with `Retry-After` in seconds), and one signed
+ * `trackingEvent` webhook per event on `carrier.tracking`, with duplicates and out-of-order pushes
+ * at the configured rates.
+ */
+export class SwiftSimulator {
+  readonly handler: HttpHandler;
+  readonly options: SwiftOptions;
+  readonly system = 'carrier-swift';
+
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly ids: IdGenerator;
+  private readonly emitter: Emitter;
+  private readonly book: TrackingBook<S['TrackingEvent']>;
+  private readonly limits: { rates?: RateLimiter; shipments?: RateLimiter };
+  private readonly shipments = new Map<string, SwiftShipment>();
+  private readonly labels: LabelTruth[] = [];
+  private readonly messages: Array<{ at: number; id: string; eventIds: string[] }> = [];
+  private readonly throttled: Array<{ at: number; client: string; operationId: string; retryAfter: string }> = [];
+  private readonly requests: RequestRecord[] = [];
+  private nextNumber: number;
+
+  constructor(ports: CarrierPorts, options: Partial<SwiftOptions> = {}) {
+    this.options = { ...SWIFT_DEFAULTS, ...options };
+    const o = this.options;
+    this.clock = ports.clock;
+    this.random = ports.random;
+    this.ids = new IdGenerator(ports.random.fork('ids'));
+    this.emitter = new Emitter(ports.bus, ports.clock, o.publishRetry);
+    this.nextNumber = o.firstTrackingNumber;
+    this.limits = {
+      ...(o.rateLimits.rates ? { rates: new RateLimiter(o.rateLimits.rates) } : {}),
+      ...(o.rateLimits.shipments ? { shipments: new RateLimiter(o.rateLimits.shipments) } : {}),
+    };
+    this.book = new TrackingBook<S['TrackingEvent']>(ports.clock, o.push, (event, push) => {
+      const body = JSON.stringify(event.payload);
+      this.messages.push({ at: push.at, id: event.eventId, eventIds: [event.eventId] });
+      this.emitter.emit({
+        id: event.eventId,
+        channel: 'carrier.tracking',
+        key: event.trackingNumber,
+        headers: { source: this.system, 'content-type': 'application/json', 'x-swift-signature': swiftSignature(o.webhookSecret, body) },
+        body,
+      });
+    });
+
+    const doc = loadOpenApi('carrier-swift') as unknown as OpenApiDocument;
+    this.handler = createSimulatorHandler<operations>('carrier-swift', doc, this.operations(), {
+      clock: ports.clock,
+      random: ports.random.fork('service-time'),
+      serviceTime: o.serviceTime,
+      problemTypeBase: PROBLEM_BASE,
+      problemSlugs: SLUGS,
+      before: (entry, request) => this.throttle(entry, request),
+      client: clientOf,
+      reference: (_entry, request) => /\/v2\/shipments\/([^/?]+)/.exec(request.path)?.[1],
+      onAnswered: (record) => this.requests.push(record),
+    });
+  }
+
+  truth(): CarrierTruth {
+    return { carrier: 'carrier-swift', labels: this.labels, events: this.book.happened(), messages: this.messages, throttled: this.throttled, requests: this.requests };
+  }
+
+  private operations(): OperationHandlers<operations> {
+    return {
+      getRates: async ({ body }) => {
+        const kg = body.parcels.reduce((n, p) => n + p.weightKg, 0);
+        const domestic = body.origin.countryCode === body.destination.countryCode;
+        const quotes: S['RateQuote'][] = (Object.entries(SERVICES) as Array<[S['ServiceCode'], (typeof SERVICES)[S['ServiceCode']]]>)
+          .filter(([, s]) => domestic || !s.domesticOnly)
+          .map(([serviceCode, s]) => ({ serviceCode, amount: { amount: formatCents(BigInt(s.baseCents + Math.round(s.perKgCents * kg))), currency: 'EUR' }, transitDays: s.days + (domestic ? 0 : 1) }));
+        return json(200, { quotes } satisfies S['RateResponse']);
+      },
+      createShipment: async ({ body }) => this.createShipment(body),
+      getShipment: async ({ params }) => {
+        const events = this.book.eventsOf(params.path.trackingNumber);
+        if (!this.shipments.has(params.path.trackingNumber) || events.length === 0) return this.notFound(params.path.trackingNumber);
+        return json(200, { trackingNumber: params.path.trackingNumber, status: events.at(-1)!.payload.status, events: events.map((e) => e.payload) } satisfies S['ShipmentTracking']);
+      },
+      confirmHandover: async ({ params, body }) => this.handover(params.path.trackingNumber, body),
+    };
+  }
+
+  private createShipment(body: S['ShipmentRequest']): HttpResponse {
+    const service = SERVICES[body.serviceCode];
+    if (service.domesticOnly && body.shipFrom.countryCode !== body.shipTo.countryCode) {
+      return this.problem(422, 'validation', 'Service does not serve the route', `${body.serviceCode} only ships within one country; ${body.shipFrom.countryCode} → ${body.shipTo.countryCode}.`, [
+        { pointer: '/serviceCode', message: 'does not serve this route' },
+      ]);
+    }
+    const now = this.clock.now();
+    const trackingNumber = `SW${String(this.nextNumber++).padStart(10, '0')}`;
+    const shipmentId = this.ids.lower('shp_', 16);
+    const label: LabelTruth = { trackingNumber, labelId: shipmentId, reference: body.reference, service: body.serviceCode, createdAt: now };
+    this.labels.push(label);
+    this.shipments.set(trackingNumber, { label, shipFrom: body.shipFrom, shipTo: body.shipTo });
+    const eventId = this.ids.uuid();
+    this.book.add(trackingNumber, [{ eventId, status: 'LABEL_CREATED', occurredAt: now, payload: { eventId, trackingNumber, status: 'LABEL_CREATED', occurredAt: iso(now) } }], this.random.fork(`push/${trackingNumber}/label`));
+    return json(201, { shipmentId, trackingNumber, serviceCode: body.serviceCode, labelFormat: 'PDF', labelData: LABEL_PDF, createdAt: iso(now) } satisfies S['Shipment']);
+  }
+
+  private handover(trackingNumber: string, _body: S['HandoverRequest']): HttpResponse {
+    const shipment = this.shipments.get(trackingNumber);
+    if (!shipment) return this.notFound(trackingNumber);
+    if (shipment.label.handedOverAt !== undefined) {
+      return this.problem(409, 'already-handed-over', 'Already handed over', `Shipment ${trackingNumber} was handed over at ${iso(shipment.label.handedOverAt)}.`);
+    }
+    const now = this.clock.now();
+    shipment.label.handedOverAt = now;
+    const random = this.random.fork(`journey/${trackingNumber}`);
+    const o = this.options;
+    const hub = (i: number): S['Location'] => ({ city: o.hubCities[i % o.hubCities.length] ?? 'Hub', countryCode: shipment.shipFrom.countryCode });
+    const destination: S['Location'] = { city: shipment.shipTo.city.slice(0, 50), countryCode: shipment.shipTo.countryCode };
+    const events = planJourney(now, random, o.transit)
+      .filter((m) => m.kind !== 'hub_departure') // SwiftShip scans a parcel once per hub
+      .map((m) => {
+        const eventId = this.ids.uuid();
+        const base = { eventId, trackingNumber, occurredAt: iso(m.at) };
+        const payload: S['TrackingEvent'] =
+          m.kind === 'picked_up'
+            ? { ...base, status: 'PICKED_UP', location: { city: shipment.shipFrom.city.slice(0, 50), countryCode: shipment.shipFrom.countryCode } }
+            : m.kind === 'hub_arrival'
+              ? { ...base, status: 'IN_TRANSIT', location: hub(m.hub) }
+              : m.kind === 'out_for_delivery'
+                ? { ...base, status: 'OUT_FOR_DELIVERY', location: destination }
+                : m.kind === 'failed_attempt'
+                  ? { ...base, status: 'EXCEPTION', location: destination, detail: 'Recipient not available; second attempt on the next working day.' }
+                  : { ...base, status: 'DELIVERED', location: destination, detail: `Signed by: ${shipment.shipTo.name.slice(0, 80)}` };
+        return { eventId, status: payload.status, occurredAt: m.at, payload };
+      });
+    this.book.add(trackingNumber, events, random.fork('push'));
+    return json(200, { trackingNumber, status: 'PICKED_UP' } satisfies S['HandoverResponse']);
+  }
+
+  private throttle(entry: OperationEntry, request: HttpRequest): HttpResponse | undefined {
+    const limiter = entry.operationId === 'getRates' ? this.limits.rates : this.limits.shipments;
+    if (!limiter) return undefined;
+    const client = clientOf(request);
+    const taken = limiter.take(client, this.clock.now());
+    if (taken.ok) return undefined;
+    const retryAfter = retryAfterSeconds(taken.retryAfterMs);
+    this.throttled.push({ at: this.clock.now(), client, operationId: entry.operationId, retryAfter });
+    const { capacity, refillPerSecond } = limiter.options;
+    return this.problem(429, 'rate-limited', 'Too many requests', `API key exceeded ${refillPerSecond} requests per second (burst ${capacity}) on ${entry.pathTemplate.startsWith('/v2/rates') ? '/v2/rates' : '/v2/shipments'}.`, undefined, { 'retry-after': retryAfter });
+  }
+
+  private notFound(trackingNumber: string): HttpResponse {
+    return this.problem(404, 'not-found', 'Shipment not found', `No shipment with tracking number ${trackingNumber}.`);
+  }
+
+  private problem(status: number, slug: string, title: string, detail: string, errors?: FieldProblem[], headers?: Record<string, string>): HttpResponse {
+    return problem(status, title, detail, { type: PROBLEM_BASE + slug, ...(errors ? { errors } : {}), ...(headers ? { headers } : {}) });
+  }
+}
+
+/** The API key a request is counted against: its bearer token. */
+function clientOf(request: HttpRequest): string {
+  return /^Bearer\s+(\S+)/i.exec(request.headers.authorization ?? '')?.[1] ?? 'anonymous';
+}
