@@ -227,7 +227,7 @@ describe('Pelican Freight simulator', () => {
   });
 
   it('pushes batches of at most 100 events, in no particular order, with X-Pelican-Batch = batch_id', async () => {
-    const { call, label, clock, messages, pelican } = pelicanWorld({ rateLimit: null });
+    const { label, clock, messages, pelican } = pelicanWorld({ rateLimit: null });
     for (let i = 0; i < 150; i++) await label(`shp-${i}`);
     await clock.advanceBy(60_000);
     expect(messages.map((m) => m.payload.events.length)).toEqual([100, 50]);
@@ -239,7 +239,6 @@ describe('Pelican Freight simulator', () => {
     const codes = messages.flatMap((m) => m.payload.events.map((e: { tracking_code: string }) => e.tracking_code));
     expect(codes).not.toEqual(pelican.truth().labels.map((l) => l.trackingNumber)); // shuffled within batches
     expect(new Set(codes).size).toBe(150);
-    void call;
   });
 
   it('repeats events in later batches (never twice in one) and holds some back, at the configured rates', async () => {
@@ -272,7 +271,7 @@ describe('Pelican Freight simulator', () => {
     expect(throttled.status).toBe(429);
     expect(throttled.headers['retry-after']).toBe('Mon, 05 Jan 2026 08:00:02 GMT');
     expect((await call('GET', '/api/tracking/PLC-000000000000', undefined, 'other')).status).toBe(404);
-    await clock.advanceTo(Date.parse(throttled.headers['retry-after']));
+    await clock.advanceTo(Date.parse(throttled.headers['retry-after']!));
     expect((await call('GET', '/api/tracking/PLC-000000000000')).status).toBe(404);
     expect(pelican.truth().throttled).toEqual([{ at: DEFAULT_EPOCH, client: 'layer-key', operationId: 'getTracking', retryAfter: 'Mon, 05 Jan 2026 08:00:02 GMT' }]);
   });
