@@ -1,0 +1,252 @@
+import type { HttpHandler, HttpRequest, HttpResponse } from '../../runtime/ports.ts';
+import { createContractHandler, type OperationContext } from '../../runtime/http/contract-handler.ts';
+import type { OpenApiDocument as RuntimeOpenApiDocument, OperationEntry } from '../../runtime/http/openapi-document.ts';
+import { json } from '../../runtime/http/problem.ts';
+import { loadOpenApi } from '../../contracts/load.ts';
+import type { operations } from '../../contracts/generated/openapi/commerce.ts';
+import type { SqlValue } from '../ports.ts';
+import type { Scope } from '../config.ts';
+import { parseTimeline } from '../domain/order.ts';
+import { iso, type LayerContext } from '../services/context.ts';
+import type { CancellationService } from '../services/cancellation.ts';
+import { decodeCursor, type ExceptionQueue, type ExceptionStatus } from '../services/exceptions.ts';
+import { decodeShipment } from '../services/fulfillment.ts';
+import type { IntakeService } from '../services/intake.ts';
+import type { InventoryService } from '../services/inventory.ts';
+import { readOrder, type OrderRecord } from '../services/orders.ts';
+import { decodeReturn, type ReturnService } from '../services/returns.ts';
+import type { WebhookService } from '../services/webhooks.ts';
+import { retryAfterSeconds } from '../resilience/retry-after.ts';
+import { Partners, type Principal } from './partners.ts';
+import { problem } from './problems.ts';
+
+export interface CommerceServices {
+  intake: IntakeService;
+  inventory: InventoryService;
+  cancellation: CancellationService;
+  returns: ReturnService;
+  exceptions: ExceptionQueue;
+  webhooks: WebhookService;
+  /** Circuit state per downstream system, for /v1/health. */
+  circuits(): Record<string, 'closed' | 'open' | 'half_open'>;
+  /** Refreshes gauges before /metrics is rendered. */
+  refreshGauges(): void;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+interface RequestInfo {
+  operationId: string;
+  startedAt: number;
+  traceId: string;
+  instance: string;
+}
+
+/**
+ * The commerce API (contracts/openapi/commerce.yaml) over the contract handler: partner policies
+ * (key, scopes, rate limit, Idempotency-Key) run before validation; every problem carries the
+ * request path and trace id.
+ */
+export function createCommerceApi(ctx: LayerContext, services: CommerceServices): HttpHandler {
+  const partners = new Partners(ctx.clock, ctx.config.apiKeys);
+  const requests = new WeakMap<HttpRequest, RequestInfo>();
+  const principalOf = (c: OperationContext<unknown>): Principal => partners.principal(c.request.headers['x-api-key'])!;
+  const infoOf = (c: OperationContext<unknown>): RequestInfo => requests.get(c.request)!;
+
+  const before = (entry: OperationEntry, request: HttpRequest): HttpResponse | undefined => {
+    const q = request.path.indexOf('?');
+    const instance = q === -1 ? request.path : request.path.slice(0, q);
+    const traceId = ctx.tracer.traceOf(request.headers.traceparent);
+    requests.set(request, { operationId: entry.operationId, startedAt: ctx.clock.now(), traceId, instance });
+    const security = entry.operation.security;
+    if (Array.isArray(security) && security.length === 0) return undefined;
+    const principal = partners.principal(request.headers['x-api-key']);
+    if (!principal) return problem(401, 'unauthorized', 'Unauthorized', 'The X-API-Key header is missing or not recognised.', { instance, traceId });
+    const needed = (entry.operation['x-scopes'] as Scope[] | undefined) ?? [];
+    const missing = needed.find((s) => !principal.scopes.has(s));
+    if (missing) return problem(403, 'forbidden', 'Forbidden', `The API key for ${principal.channel} lacks the scope ${missing}.`, { instance, traceId });
+    const admitted = partners.admit(principal.key);
+    if (!admitted.ok) {
+      return problem(429, 'rate-limited', 'Too many requests', `${principal.partner} exceeded its rate limit; retry after ${retryAfterSeconds(admitted.waitMs)} s.`, { instance, traceId, headers: { 'retry-after': retryAfterSeconds(admitted.waitMs) } });
+    }
+    if (entry.operationId === 'createOrder' || entry.operationId === 'createReturn') {
+      const key = request.headers['idempotency-key'];
+      const required = entry.operationId === 'createOrder';
+      if ((key === undefined && required) || (key !== undefined && !IDEMPOTENCY_KEY.test(key))) {
+        return problem(400, 'invalid-idempotency-key', 'Invalid Idempotency-Key', `The Idempotency-Key header is ${key === undefined ? 'required' : 'malformed'} and must match ^[A-Za-z0-9._:-]{8,128}$.`, {
+          instance,
+          traceId,
+          errors: [{ pointer: '/header/idempotency-key', message: key === undefined ? 'is required' : 'must match ^[A-Za-z0-9._:-]{8,128}$' }],
+        });
+      }
+    }
+    return undefined;
+  };
+
+  const visible = (p: Principal, order: OrderRecord | undefined): order is OrderRecord => order !== undefined && (p.allChannels || order.channel === p.channel);
+  const notFound = (what: string, id: string, info: RequestInfo, p?: Principal): HttpResponse =>
+    problem(404, 'not-found', `${what} not found`, `No ${what.toLowerCase()} ${id}${p && !p.allChannels ? ` for channel ${p.channel}` : ''}.`, { instance: info.instance, traceId: info.traceId });
+
+  const contract = createContractHandler<operations>(
+    'commerce',
+    loadOpenApi('commerce') as unknown as RuntimeOpenApiDocument,
+    {
+      createOrder: async (c) => {
+        const info = infoOf(c);
+        return services.intake.createOrder(principalOf(c), c.body, c.request.headers['idempotency-key']!, info.traceId, info.instance);
+      },
+
+      getOrder: async (c) => {
+        const info = infoOf(c);
+        const p = principalOf(c);
+        const order = await readOrder(ctx.store, c.params.path.orderId);
+        if (!visible(p, order)) return notFound('Order', c.params.path.orderId, info, p);
+        return json(200, await orderView(ctx, order));
+      },
+
+      cancelOrder: async (c) => {
+        const info = infoOf(c);
+        const p = principalOf(c);
+        const order = await readOrder(ctx.store, c.params.path.orderId);
+        if (!visible(p, order)) return notFound('Order', c.params.path.orderId, info, p);
+        const reason = (c.body as { reason?: string } | undefined)?.reason;
+        const result = await services.cancellation.cancel(order.id, reason);
+        switch (result.kind) {
+          case 'cancelled':
+            return json(202, { orderId: order.id, status: 'cancelled' });
+          case 'already-cancelled':
+            return problem(409, 'order-already-cancelled', 'Order already cancelled', `Order ${order.id} was cancelled at ${result.at}.`, { instance: info.instance, traceId: info.traceId });
+          case 'not-cancellable':
+            return problem(409, 'order-not-cancellable', 'Order cannot be cancelled', `Order ${order.id} is ${result.status}${result.status === 'rejected' ? '' : '; request a return instead'}.`, { instance: info.instance, traceId: info.traceId });
+          default:
+            return notFound('Order', order.id, info, p);
+        }
+      },
+
+      createReturn: async (c) => {
+        const info = infoOf(c);
+        const p = principalOf(c);
+        const order = await readOrder(ctx.store, c.params.path.orderId);
+        if (!visible(p, order)) return notFound('Order', c.params.path.orderId, info, p);
+        return services.returns.createReturn(p, order, c.body, c.request.headers['idempotency-key'], info.traceId, info.instance);
+      },
+
+      getAvailability: async (c) => {
+        const info = infoOf(c);
+        const figures = await services.inventory.availability(c.params.path.sku);
+        if (!figures) return problem(404, 'not-found', 'Sku not found', `Sku ${c.params.path.sku} is not in the catalogue.`, { instance: info.instance, traceId: info.traceId });
+        return json(200, figures);
+      },
+
+      listExceptions: async (c) => {
+        const info = infoOf(c);
+        const q = c.params.query as { status?: ExceptionStatus; system?: string; operation?: string; since?: string; limit?: number; cursor?: string };
+        let cursor: [number, string] | undefined;
+        if (q.cursor !== undefined) {
+          cursor = decodeCursor(q.cursor);
+          if (!cursor) return problem(400, 'invalid-request', 'Invalid request', 'Query parameter cursor is not a cursor this API returned.', { instance: info.instance, traceId: info.traceId, errors: [{ pointer: '/query/cursor', message: 'must be a nextCursor returned by this API' }] });
+        }
+        const filter = { ...(q.status ? { status: q.status } : {}), ...(q.system ? { system: q.system } : {}), ...(q.operation ? { operation: q.operation } : {}), ...(q.since ? { since: Date.parse(q.since) } : {}) };
+        return json(200, await services.exceptions.list(filter, q.limit ?? 100, cursor));
+      },
+
+      replayException: async (c) => {
+        const info = infoOf(c);
+        const status = await services.exceptions.replay(c.params.path.exceptionId);
+        if (!status) return notFound('Exception', c.params.path.exceptionId, info);
+        return json(status === 'resolved' ? 200 : 202, { exceptionId: c.params.path.exceptionId, status });
+      },
+
+      replayExceptions: async (c) => {
+        const b = (c.body ?? {}) as { status?: 'open' | 'replaying'; system?: string; operation?: string; since?: string };
+        const ids = await services.exceptions.replayMatching({ ...(b.status ? { status: b.status } : {}), ...(b.system ? { system: b.system } : {}), ...(b.operation ? { operation: b.operation } : {}), ...(b.since ? { since: Date.parse(b.since) } : {}) });
+        return json(202, { replayed: ids.length, exceptionIds: ids });
+      },
+
+      receiveWmsEvent: async (c) => {
+        const info = infoOf(c);
+        return services.webhooks.receiveWms(principalOf(c), c.params.path.distributionCenter, c.request.headers, c.body as Record<string, unknown>, c.request.body ?? '', info.traceId, info.instance);
+      },
+
+      receiveCarrierEvent: async (c) => {
+        const info = infoOf(c);
+        return services.webhooks.receiveCarrier(principalOf(c), c.params.path.carrier, c.request.headers, c.body as Record<string, unknown>, c.request.body ?? '', info.traceId, info.instance);
+      },
+
+      getHealth: async () => {
+        let store: 'ok' | 'down' = 'ok';
+        try {
+          await ctx.store.query('SELECT 1 AS ok');
+        } catch {
+          store = 'down';
+        }
+        const circuits = services.circuits();
+        const degraded = store === 'down' || Object.values(circuits).some((s) => s !== 'closed');
+        return json(200, { status: degraded ? 'degraded' : 'ok', version: ctx.config.version, checks: { store, outboxBacklog: ctx.relay.backlog, circuits } });
+      },
+
+      getMetrics: async () => {
+        services.refreshGauges();
+        return { status: 200, headers: { 'content-type': ctx.metrics.registry.contentType }, body: await ctx.metrics.registry.metrics() };
+      },
+    },
+    { before },
+  );
+
+  return async (request) => {
+    let response: HttpResponse;
+    try {
+      response = await contract(request);
+    } catch (error) {
+      ctx.log.error({ err: error, path: request.path }, 'request failed');
+      response = problem(500, 'internal-error', 'Internal error', 'The request failed inside the layer.');
+    }
+    const info = requests.get(request);
+    if (info) ctx.metrics.requestDuration.observe({ operation: info.operationId }, (ctx.clock.now() - info.startedAt) / 1000);
+    if (response.status >= 400 && response.headers['content-type'] === 'application/problem+json' && !response.body.includes('"instance"')) {
+      // Problems the contract handler wrote (400/404/405/413/415) get the request path and trace id too.
+      try {
+        const body = JSON.parse(response.body) as Record<string, unknown>;
+        const q = request.path.indexOf('?');
+        body.instance = q === -1 ? request.path : request.path.slice(0, q);
+        if (info) body.traceId = info.traceId;
+        response = { ...response, body: JSON.stringify(body) };
+      } catch {
+        // leave it as it is
+      }
+    }
+    return response;
+  };
+}
+
+/** The order as a channel sees it (commerce.yaml `Order`). */
+async function orderView(ctx: LayerContext, order: OrderRecord): Promise<Record<string, unknown>> {
+  const shipments = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE order_id = ? ORDER BY created_at, id', [order.id]);
+  const returns = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM returns WHERE order_id = ? ORDER BY created_at, id', [order.id]);
+  const view: Record<string, unknown> = {
+    orderId: order.id,
+    channel: order.channel,
+    customerId: order.customerId,
+    ...(order.doc.externalOrderRef ? { externalOrderRef: order.doc.externalOrderRef } : {}),
+    currency: order.currency,
+    status: order.status,
+    lines: order.doc.lines,
+    shipTo: order.doc.shipTo,
+    distributionCenter: order.dc,
+    ...(order.soNumber ? { erp: { salesOrderNumber: order.soNumber } } : {}),
+    shipments: shipments.map((row) => {
+      const s = decodeShipment(row);
+      return { shipmentId: s.id, carrier: s.carrier, trackingNumber: s.trackingNumber, status: s.status, updatedAt: iso(s.updatedAt) };
+    }),
+    ...(order.invoice ? { invoice: order.invoice } : {}),
+    returns: returns.map((row) => {
+      const r = decodeReturn(row);
+      return { returnId: r.id, status: r.status, reason: r.reason, lines: r.lines };
+    }),
+    ...(order.rejection ? { rejection: order.rejection } : {}),
+    timeline: parseTimeline(order.timeline),
+    createdAt: iso(order.createdAt),
+    updatedAt: iso(order.updatedAt),
+  };
+  return view;
+}

@@ -1,0 +1,33 @@
+import type { Random } from '../../runtime/ports.ts';
+
+/** W3C Trace Context: `00-<trace id>-<parent id>-<flags>`. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+const hex8 = (random: Random): string => random.int(0, 0xffffffff).toString(16).padStart(8, '0');
+
+/** Trace and span ids drawn from the Random port, so a seed replays them. */
+export class Tracer {
+  constructor(private readonly random: Random) {}
+
+  traceId(): string {
+    let id = hex8(this.random) + hex8(this.random) + hex8(this.random) + hex8(this.random);
+    if (/^0+$/.test(id)) id = `${id.slice(0, 31)}1`;
+    return id;
+  }
+
+  spanId(): string {
+    const id = hex8(this.random) + hex8(this.random);
+    return id === '0000000000000000' ? '0000000000000001' : id;
+  }
+
+  /** The trace id of an incoming `traceparent`, or a new one. */
+  traceOf(header: string | undefined): string {
+    const m = header ? TRACEPARENT.exec(header) : null;
+    return m && !/^0+$/.test(m[1]!) ? m[1]! : this.traceId();
+  }
+
+  /** A `traceparent` for one outbound call or event of `traceId`. */
+  traceparent(traceId: string): string {
+    return `00-${traceId}-${this.spanId()}-01`;
+  }
+}

@@ -1,0 +1,149 @@
+import type { SqlValue } from '../ports.ts';
+import type { LaneSession } from '../resilience/lane.ts';
+import { problemSlug } from '../resilience/outcome.ts';
+import { toFulfillmentOrder } from '../clients/wms.ts';
+import type { LabelRequest } from '../clients/carriers.ts';
+import { isTerminal } from '../domain/order-state.ts';
+import { traceHeaders, wmsSystem, type LayerContext } from './context.ts';
+import { readOrder, updateOrder } from './orders.ts';
+import type { AttemptResult, CommandHandler } from './relay.ts';
+import type { OutboxMessage } from './unit.ts';
+
+export interface ShipmentRow {
+  id: string;
+  orderId: string;
+  carrier: string;
+  trackingNumber: string;
+  labelId?: string;
+  serviceLevel: string;
+  status: string;
+  giNumber?: string;
+  updatedAt: number;
+}
+
+export function decodeShipment(row: Record<string, SqlValue>): ShipmentRow {
+  const s: ShipmentRow = {
+    id: String(row.id),
+    orderId: String(row.order_id),
+    carrier: String(row.carrier),
+    trackingNumber: String(row.tracking_number),
+    serviceLevel: String(row.service_level),
+    status: String(row.status),
+    updatedAt: Number(row.updated_at),
+  };
+  if (row.label_id) s.labelId = String(row.label_id);
+  if (row.gi_number) s.giNumber = String(row.gi_number);
+  return s;
+}
+
+/**
+ * Buys the label for an order from its distribution center's carrier. Labels are not idempotent
+ * at the carrier, so what was bought is persisted before anything else can fail, and a label
+ * already on record is never bought again.
+ */
+export class LabelHandler implements CommandHandler {
+  constructor(private readonly ctx: LayerContext) {}
+
+  operation = (msg: OutboxMessage): string => (msg.system === 'carrier-pelican' ? 'createLabel' : 'createShipment');
+
+  async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
+    const ctx = this.ctx;
+    const order = await readOrder(ctx.store, msg.key);
+    const dc = order && ctx.dcs.get(order.dc);
+    if (!order || !dc || isTerminal(order.status)) {
+      await ctx.db.write((unit) => unit.finish(msg));
+      return { kind: 'done' };
+    }
+    const [existing] = await ctx.store.query<{ id: string }>('SELECT id FROM shipments WHERE order_id = ? ORDER BY created_at DESC LIMIT 1', [order.id]);
+    if (existing) {
+      await ctx.db.write((unit) => unit.advance(msg, { kind: 'wms.releaseFulfillmentOrder', system: wmsSystem(ctx, order.dc), payload: { shipmentId: String(existing.id) } }));
+      return { kind: 'done' };
+    }
+    const request: LabelRequest = { reference: order.id, serviceLevel: dc.serviceLevel, shipFrom: dc.address, shipTo: order.doc.shipTo, weightKg: dc.parcel?.weightKg ?? 2 };
+    msg.lastRequest = ctx.carriers.payloadOf(dc.carrier, request);
+    const outcome = await session.call(ctx.config.timeouts.downstreamMs, (signal) => ctx.carriers.buyLabel(dc.carrier, request, { headers: traceHeaders(ctx, msg.traceId), signal }) as never);
+    if (outcome.kind === 'refused') {
+      return { kind: 'fail', reason: `${dc.carrier} refused the label (${outcome.status} ${problemSlug(outcome.problem)}): ${outcome.problem.detail ?? ''}`.trim(), status: outcome.status, payload: msg.lastRequest };
+    }
+    if (outcome.kind !== 'ok') return { kind: 'retry', outcome };
+    const label = ctx.carriers.labelOf(dc.carrier, outcome.data);
+    if (!label) return { kind: 'retry', outcome: { kind: 'transient', reason: `${dc.carrier} answered ${outcome.status} without a tracking number`, indeterminate: true, throttled: false } };
+    const shipmentId = ctx.random.uuid();
+    await ctx.db.write(async (unit) => {
+      await unit.tx.execute('INSERT INTO shipments (id, order_id, carrier, tracking_number, label_id, service_level, status, gi_number, shipped_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?) ON CONFLICT (tracking_number) DO NOTHING', [
+        shipmentId,
+        order.id,
+        dc.carrier,
+        label.trackingNumber,
+        label.labelId,
+        dc.serviceLevel,
+        'label_created',
+        unit.now,
+        unit.now,
+      ]);
+      await unit.advance(msg, { kind: 'wms.releaseFulfillmentOrder', system: wmsSystem(ctx, order.dc), payload: { shipmentId } });
+    });
+    return { kind: 'done' };
+  }
+}
+
+/** Releases the fulfillment order to the distribution center's WMS (idempotent there on the order id). */
+export class ReleaseHandler implements CommandHandler {
+  readonly operation = 'releaseFulfillmentOrder';
+
+  constructor(private readonly ctx: LayerContext) {}
+
+  async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
+    const ctx = this.ctx;
+    const order = await readOrder(ctx.store, msg.key);
+    const dc = order && ctx.dcs.get(order.dc);
+    if (!order || !dc || isTerminal(order.status)) {
+      await ctx.db.write((unit) => unit.finish(msg));
+      return { kind: 'done' };
+    }
+    const [row] = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE id = ?', [String(msg.payload.shipmentId)]);
+    if (!row) return { kind: 'fail', reason: `shipment ${String(msg.payload.shipmentId)} of order ${order.id} is not on record`, payload: msg.payload };
+    const shipment = decodeShipment(row);
+    const body = toFulfillmentOrder({
+      id: order.id,
+      lines: order.doc.lines,
+      shipTo: order.doc.shipTo,
+      carrier: dc.carrier,
+      serviceLevel: shipment.serviceLevel,
+      label: { trackingNumber: shipment.trackingNumber, labelId: shipment.carrier === 'carrier-pelican' ? shipment.labelId : undefined },
+    });
+    msg.lastRequest = body;
+    const outcome = await session.call(ctx.config.timeouts.downstreamMs, (signal) => ctx.wms(order.dc).POST('/fulfillment-orders', { body, headers: traceHeaders(ctx, msg.traceId), signal }));
+    if (outcome.kind === 'refused') {
+      return { kind: 'fail', reason: `${msg.system} refused the fulfillment order (${outcome.status} ${problemSlug(outcome.problem)}): ${outcome.problem.detail ?? ''}`.trim(), status: outcome.status, payload: body };
+    }
+    if (outcome.kind !== 'ok') return { kind: 'retry', outcome };
+    await ctx.db.write(async (unit) => {
+      await updateOrder(unit, order, { to: 'released', detail: `Released to ${msg.system}.` });
+      await unit.finish(msg);
+    });
+    return { kind: 'done' };
+  }
+}
+
+/** Cancels a released fulfillment order (compensation of a cancellation). */
+export class CancelFulfillmentHandler implements CommandHandler {
+  readonly operation = 'cancelFulfillmentOrder';
+
+  constructor(private readonly ctx: LayerContext) {}
+
+  async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
+    const ctx = this.ctx;
+    const fulfillmentOrderId = msg.key;
+    msg.lastRequest = { fulfillmentOrderId };
+    const outcome = await session.call(ctx.config.timeouts.downstreamMs, (signal) =>
+      ctx.wms(String(msg.payload.distributionCenter)).POST('/fulfillment-orders/{fulfillmentOrderId}/cancel', { params: { path: { fulfillmentOrderId } }, headers: traceHeaders(ctx, msg.traceId), signal }),
+    );
+    if (outcome.kind === 'transient' || outcome.kind === 'blocked') return { kind: 'retry', outcome };
+    if (outcome.kind === 'refused' && outcome.status !== 404) {
+      return { kind: 'fail', reason: `${msg.system} could not cancel fulfillment order ${fulfillmentOrderId} (${outcome.status} ${problemSlug(outcome.problem)}): ${outcome.problem.detail ?? ''}`.trim(), status: outcome.status, payload: msg.lastRequest };
+    }
+    await ctx.db.write((unit) => unit.finish(msg));
+    return { kind: 'done' };
+  }
+}

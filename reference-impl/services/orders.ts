@@ -1,0 +1,102 @@
+import type { SqlExecutor, SqlValue } from '../ports.ts';
+import { timelineFragment, type OrderDocument } from '../domain/order.ts';
+import { transition, type OrderStatus } from '../domain/order-state.ts';
+import type { Money } from '../domain/money.ts';
+import { iso } from './context.ts';
+import type { Unit } from './unit.ts';
+
+/** An order row, decoded. */
+export interface OrderRecord {
+  id: string;
+  channel: string;
+  customerId: string;
+  currency: string;
+  status: OrderStatus;
+  dc: string;
+  doc: OrderDocument;
+  traceId: string;
+  soNumber?: string;
+  invoice?: { invoiceNumber: string; total: Money; postedAt: string };
+  rejection?: { reason: string; detail: string };
+  timeline: string;
+  shipmentConfirmedAt?: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function decodeOrder(row: Record<string, SqlValue>): OrderRecord {
+  const order: OrderRecord = {
+    id: String(row.id),
+    channel: String(row.channel),
+    customerId: String(row.customer_id),
+    currency: String(row.currency),
+    status: String(row.status) as OrderStatus,
+    dc: String(row.dc),
+    doc: JSON.parse(String(row.doc)) as OrderDocument,
+    traceId: String(row.trace_id),
+    timeline: String(row.timeline),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+  if (row.so_number) order.soNumber = String(row.so_number);
+  if (row.invoice) order.invoice = JSON.parse(String(row.invoice)) as OrderRecord['invoice'] & object;
+  if (row.rejection) order.rejection = JSON.parse(String(row.rejection)) as OrderRecord['rejection'] & object;
+  if (row.shipment_confirmed_at !== null && row.shipment_confirmed_at !== undefined) order.shipmentConfirmedAt = Number(row.shipment_confirmed_at);
+  return order;
+}
+
+export async function readOrder(db: SqlExecutor, id: string): Promise<OrderRecord | undefined> {
+  const [row] = await db.query<Record<string, SqlValue>>('SELECT * FROM orders WHERE id = ?', [id]);
+  return row ? decodeOrder(row) : undefined;
+}
+
+export async function insertOrder(unit: Unit, o: Omit<OrderRecord, 'timeline' | 'updatedAt'> & { detail: string }): Promise<void> {
+  await unit.tx.execute(
+    'INSERT INTO orders (id, channel, customer_id, currency, status, dc, doc, trace_id, so_number, invoice, rejection, timeline, shipment_confirmed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, ?, ?)',
+    [o.id, o.channel, o.customerId, o.currency, o.status, o.dc, JSON.stringify(o.doc), o.traceId, timelineFragment({ at: iso(o.createdAt), status: o.status, detail: o.detail }), o.createdAt, o.createdAt],
+  );
+}
+
+/** Columns an update may set besides the status. */
+export interface OrderColumns {
+  so_number?: string;
+  invoice?: string;
+  rejection?: string;
+  shipment_confirmed_at?: number;
+}
+
+const updateSql = new Map<string, string>();
+
+/**
+ * Moves `order` to `to` when the state machine allows it (appending to the timeline) and sets
+ * `columns` either way. Returns the status the order has afterwards; `order` is updated in place.
+ */
+export async function updateOrder(unit: Unit, order: OrderRecord, change: { to?: OrderStatus; detail?: string; columns?: OrderColumns }): Promise<{ changed: boolean }> {
+  const next = change.to ? transition(order.status, change.to) : undefined;
+  const columns = Object.entries(change.columns ?? {}).filter(([, v]) => v !== undefined) as Array<[keyof OrderColumns, string | number]>;
+  if (!next && columns.length === 0) return { changed: false };
+  const key = `${next ? 's' : ''}|${columns.map(([c]) => c).join(',')}`;
+  let sql = updateSql.get(key);
+  if (!sql) {
+    const sets = ['updated_at = ?'];
+    if (next) sets.push('status = ?', 'timeline = timeline || ?');
+    for (const [c] of columns) sets.push(`${c} = ?`);
+    sql = `UPDATE orders SET ${sets.join(', ')} WHERE id = ?`;
+    updateSql.set(key, sql);
+  }
+  const params: SqlValue[] = [unit.now];
+  if (next) {
+    const entry = { at: iso(unit.now), status: next, ...(change.detail ? { detail: change.detail } : {}) };
+    params.push(next, `,${timelineFragment(entry)}`);
+  }
+  for (const [, v] of columns) params.push(v);
+  params.push(order.id);
+  await unit.tx.execute(sql, params);
+  if (next) {
+    order.timeline += `,${timelineFragment({ at: iso(unit.now), status: next, ...(change.detail ? { detail: change.detail } : {}) })}`;
+    order.status = next;
+  }
+  order.updatedAt = unit.now;
+  if (change.columns?.so_number) order.soNumber = change.columns.so_number;
+  return { changed: next !== undefined };
+}
