@@ -42,30 +42,93 @@ interface RequestInfo {
   instance: string;
 }
 
+type Handlers = Parameters<typeof createContractHandler<operations>>[2];
+type Ctx<K extends keyof operations> = OperationContext<operations[K]>;
+
+/** The layer instance serving a request (the contract handler is shared by every instance). */
+const owners = new WeakMap<HttpRequest, CommerceApi>();
+const apiOf = (request: HttpRequest): CommerceApi => owners.get(request)!;
+let sharedContract: HttpHandler | undefined;
+
+/**
+ * One contract handler per process: compiling the commerce contract's validators costs tens of
+ * milliseconds, which a harness building thousands of worlds should pay once. Each request is
+ * dispatched to the layer instance that received it.
+ */
+function contractHandler(): HttpHandler {
+  if (sharedContract) return sharedContract;
+  const handlers: Handlers = {
+    createOrder: (c) => apiOf(c.request).createOrder(c),
+    getOrder: (c) => apiOf(c.request).getOrder(c),
+    cancelOrder: (c) => apiOf(c.request).cancelOrder(c),
+    createReturn: (c) => apiOf(c.request).createReturn(c),
+    getAvailability: (c) => apiOf(c.request).getAvailability(c),
+    listExceptions: (c) => apiOf(c.request).listExceptions(c),
+    replayException: (c) => apiOf(c.request).replayException(c),
+    replayExceptions: (c) => apiOf(c.request).replayExceptions(c),
+    receiveWmsEvent: (c) => apiOf(c.request).receiveWmsEvent(c),
+    receiveCarrierEvent: (c) => apiOf(c.request).receiveCarrierEvent(c),
+    getHealth: (c) => apiOf(c.request).getHealth(),
+    getMetrics: (c) => apiOf(c.request).getMetrics(),
+  };
+  sharedContract = createContractHandler<operations>('commerce', loadOpenApi('commerce') as unknown as RuntimeOpenApiDocument, handlers, { before: (entry, request) => apiOf(request).before(entry, request) });
+  return sharedContract;
+}
+
 /**
  * The commerce API (contracts/openapi/commerce.yaml) over the contract handler: partner policies
  * (key, scopes, rate limit, Idempotency-Key) run before validation; every problem carries the
  * request path and trace id.
  */
 export function createCommerceApi(ctx: LayerContext, services: CommerceServices): HttpHandler {
-  const partners = new Partners(ctx.clock, ctx.config.apiKeys);
-  const requests = new WeakMap<HttpRequest, RequestInfo>();
-  const principalOf = (c: OperationContext<unknown>): Principal => partners.principal(c.request.headers['x-api-key'])!;
-  const infoOf = (c: OperationContext<unknown>): RequestInfo => requests.get(c.request)!;
+  const api = new CommerceApi(ctx, services);
+  const contract = contractHandler();
+  return async (request) => {
+    owners.set(request, api);
+    let response: HttpResponse;
+    try {
+      response = await contract(request);
+    } catch (error) {
+      ctx.log.error({ err: error, path: request.path }, 'request failed');
+      response = problem(500, 'internal-error', 'Internal error', 'The request failed inside the layer.');
+    }
+    return api.finish(request, response);
+  };
+}
 
-  const before = (entry: OperationEntry, request: HttpRequest): HttpResponse | undefined => {
+class CommerceApi {
+  private readonly partners: Partners;
+  private readonly requests = new WeakMap<HttpRequest, RequestInfo>();
+
+  constructor(
+    private readonly ctx: LayerContext,
+    private readonly services: CommerceServices,
+  ) {
+    this.partners = new Partners(ctx.clock, ctx.config.apiKeys);
+  }
+
+  private principalOf(c: OperationContext<unknown>): Principal {
+    return this.partners.principal(c.request.headers['x-api-key'])!;
+  }
+
+  private infoOf(c: OperationContext<unknown>): RequestInfo {
+    return this.requests.get(c.request)!;
+  }
+
+  before(entry: OperationEntry, request: HttpRequest): HttpResponse | undefined {
+    const ctx = this.ctx;
     const q = request.path.indexOf('?');
     const instance = q === -1 ? request.path : request.path.slice(0, q);
     const traceId = ctx.tracer.traceOf(request.headers.traceparent);
-    requests.set(request, { operationId: entry.operationId, startedAt: ctx.clock.now(), traceId, instance });
+    this.requests.set(request, { operationId: entry.operationId, startedAt: ctx.clock.now(), traceId, instance });
     const security = entry.operation.security;
     if (Array.isArray(security) && security.length === 0) return undefined;
-    const principal = partners.principal(request.headers['x-api-key']);
+    const principal = this.partners.principal(request.headers['x-api-key']);
     if (!principal) return problem(401, 'unauthorized', 'Unauthorized', 'The X-API-Key header is missing or not recognised.', { instance, traceId });
     const needed = (entry.operation['x-scopes'] as Scope[] | undefined) ?? [];
     const missing = needed.find((s) => !principal.scopes.has(s));
     if (missing) return problem(403, 'forbidden', 'Forbidden', `The API key for ${principal.channel} lacks the scope ${missing}.`, { instance, traceId });
-    const admitted = partners.admit(principal.key);
+    const admitted = this.partners.admit(principal.key);
     if (!admitted.ok) {
       return problem(429, 'rate-limited', 'Too many requests', `${principal.partner} exceeded its rate limit; retry after ${retryAfterSeconds(admitted.waitMs)} s.`, { instance, traceId, headers: { 'retry-after': retryAfterSeconds(admitted.waitMs) } });
     }
@@ -81,142 +144,132 @@ export function createCommerceApi(ctx: LayerContext, services: CommerceServices)
       }
     }
     return undefined;
-  };
+  }
 
-  const visible = (p: Principal, order: OrderRecord | undefined): order is OrderRecord => order !== undefined && (p.allChannels || order.channel === p.channel);
-  const notFound = (what: string, id: string, info: RequestInfo, p?: Principal): HttpResponse =>
-    problem(404, 'not-found', `${what} not found`, `No ${what.toLowerCase()} ${id}${p && !p.allChannels ? ` for channel ${p.channel}` : ''}.`, { instance: info.instance, traceId: info.traceId });
-
-  const contract = createContractHandler<operations>(
-    'commerce',
-    loadOpenApi('commerce') as unknown as RuntimeOpenApiDocument,
-    {
-      createOrder: async (c) => {
-        const info = infoOf(c);
-        return services.intake.createOrder(principalOf(c), c.body, c.request.headers['idempotency-key']!, info.traceId, info.instance);
-      },
-
-      getOrder: async (c) => {
-        const info = infoOf(c);
-        const p = principalOf(c);
-        const order = await readOrder(ctx.store, c.params.path.orderId);
-        if (!visible(p, order)) return notFound('Order', c.params.path.orderId, info, p);
-        return json(200, await orderView(ctx, order));
-      },
-
-      cancelOrder: async (c) => {
-        const info = infoOf(c);
-        const p = principalOf(c);
-        const order = await readOrder(ctx.store, c.params.path.orderId);
-        if (!visible(p, order)) return notFound('Order', c.params.path.orderId, info, p);
-        const reason = (c.body as { reason?: string } | undefined)?.reason;
-        const result = await services.cancellation.cancel(order.id, reason);
-        switch (result.kind) {
-          case 'cancelled':
-            return json(202, { orderId: order.id, status: 'cancelled' });
-          case 'already-cancelled':
-            return problem(409, 'order-already-cancelled', 'Order already cancelled', `Order ${order.id} was cancelled at ${result.at}.`, { instance: info.instance, traceId: info.traceId });
-          case 'not-cancellable':
-            return problem(409, 'order-not-cancellable', 'Order cannot be cancelled', `Order ${order.id} is ${result.status}${result.status === 'rejected' ? '' : '; request a return instead'}.`, { instance: info.instance, traceId: info.traceId });
-          default:
-            return notFound('Order', order.id, info, p);
-        }
-      },
-
-      createReturn: async (c) => {
-        const info = infoOf(c);
-        const p = principalOf(c);
-        const order = await readOrder(ctx.store, c.params.path.orderId);
-        if (!visible(p, order)) return notFound('Order', c.params.path.orderId, info, p);
-        return services.returns.createReturn(p, order, c.body, c.request.headers['idempotency-key'], info.traceId, info.instance);
-      },
-
-      getAvailability: async (c) => {
-        const info = infoOf(c);
-        const figures = await services.inventory.availability(c.params.path.sku);
-        if (!figures) return problem(404, 'not-found', 'Sku not found', `Sku ${c.params.path.sku} is not in the catalogue.`, { instance: info.instance, traceId: info.traceId });
-        return json(200, figures);
-      },
-
-      listExceptions: async (c) => {
-        const info = infoOf(c);
-        const q = c.params.query as { status?: ExceptionStatus; system?: string; operation?: string; since?: string; limit?: number; cursor?: string };
-        let cursor: [number, string] | undefined;
-        if (q.cursor !== undefined) {
-          cursor = decodeCursor(q.cursor);
-          if (!cursor) return problem(400, 'invalid-request', 'Invalid request', 'Query parameter cursor is not a cursor this API returned.', { instance: info.instance, traceId: info.traceId, errors: [{ pointer: '/query/cursor', message: 'must be a nextCursor returned by this API' }] });
-        }
-        const filter = { ...(q.status ? { status: q.status } : {}), ...(q.system ? { system: q.system } : {}), ...(q.operation ? { operation: q.operation } : {}), ...(q.since ? { since: Date.parse(q.since) } : {}) };
-        return json(200, await services.exceptions.list(filter, q.limit ?? 100, cursor));
-      },
-
-      replayException: async (c) => {
-        const info = infoOf(c);
-        const status = await services.exceptions.replay(c.params.path.exceptionId);
-        if (!status) return notFound('Exception', c.params.path.exceptionId, info);
-        return json(status === 'resolved' ? 200 : 202, { exceptionId: c.params.path.exceptionId, status });
-      },
-
-      replayExceptions: async (c) => {
-        const b = (c.body ?? {}) as { status?: 'open' | 'replaying'; system?: string; operation?: string; since?: string };
-        const ids = await services.exceptions.replayMatching({ ...(b.status ? { status: b.status } : {}), ...(b.system ? { system: b.system } : {}), ...(b.operation ? { operation: b.operation } : {}), ...(b.since ? { since: Date.parse(b.since) } : {}) });
-        return json(202, { replayed: ids.length, exceptionIds: ids });
-      },
-
-      receiveWmsEvent: async (c) => {
-        const info = infoOf(c);
-        return services.webhooks.receiveWms(principalOf(c), c.params.path.distributionCenter, c.request.headers, c.body as Record<string, unknown>, c.request.body ?? '', info.traceId, info.instance);
-      },
-
-      receiveCarrierEvent: async (c) => {
-        const info = infoOf(c);
-        return services.webhooks.receiveCarrier(principalOf(c), c.params.path.carrier, c.request.headers, c.body as Record<string, unknown>, c.request.body ?? '', info.traceId, info.instance);
-      },
-
-      getHealth: async () => {
-        let store: 'ok' | 'down' = 'ok';
-        try {
-          await ctx.store.query('SELECT 1 AS ok');
-        } catch {
-          store = 'down';
-        }
-        const circuits = services.circuits();
-        const degraded = store === 'down' || Object.values(circuits).some((s) => s !== 'closed');
-        return json(200, { status: degraded ? 'degraded' : 'ok', version: ctx.config.version, checks: { store, outboxBacklog: ctx.relay.backlog, circuits } });
-      },
-
-      getMetrics: async () => {
-        services.refreshGauges();
-        return { status: 200, headers: { 'content-type': ctx.metrics.registry.contentType }, body: await ctx.metrics.registry.metrics() };
-      },
-    },
-    { before },
-  );
-
-  return async (request) => {
-    let response: HttpResponse;
-    try {
-      response = await contract(request);
-    } catch (error) {
-      ctx.log.error({ err: error, path: request.path }, 'request failed');
-      response = problem(500, 'internal-error', 'Internal error', 'The request failed inside the layer.');
-    }
-    const info = requests.get(request);
-    if (info) ctx.metrics.requestDuration.observe({ operation: info.operationId }, (ctx.clock.now() - info.startedAt) / 1000);
+  /** Latency per operation; the request path and trace id on problems the contract handler wrote. */
+  finish(request: HttpRequest, response: HttpResponse): HttpResponse {
+    const info = this.requests.get(request);
+    if (info) this.ctx.metrics.requestDuration.observe({ operation: info.operationId }, (this.ctx.clock.now() - info.startedAt) / 1000);
     if (response.status >= 400 && response.headers['content-type'] === 'application/problem+json' && !response.body.includes('"instance"')) {
-      // Problems the contract handler wrote (400/404/405/413/415) get the request path and trace id too.
       try {
         const body = JSON.parse(response.body) as Record<string, unknown>;
         const q = request.path.indexOf('?');
         body.instance = q === -1 ? request.path : request.path.slice(0, q);
         if (info) body.traceId = info.traceId;
-        response = { ...response, body: JSON.stringify(body) };
+        return { ...response, body: JSON.stringify(body) };
       } catch {
-        // leave it as it is
+        return response;
       }
     }
     return response;
-  };
+  }
+
+  private visible(p: Principal, order: OrderRecord | undefined): order is OrderRecord {
+    return order !== undefined && (p.allChannels || order.channel === p.channel);
+  }
+
+  private notFound(what: string, id: string, info: RequestInfo, p?: Principal): HttpResponse {
+    return problem(404, 'not-found', `${what} not found`, `No ${what.toLowerCase()} ${id}${p && !p.allChannels ? ` for channel ${p.channel}` : ''}.`, { instance: info.instance, traceId: info.traceId });
+  }
+
+  createOrder(c: Ctx<'createOrder'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    return this.services.intake.createOrder(this.principalOf(c), c.body, c.request.headers['idempotency-key']!, info.traceId, info.instance);
+  }
+
+  async getOrder(c: Ctx<'getOrder'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    const p = this.principalOf(c);
+    const order = await readOrder(this.ctx.store, c.params.path.orderId);
+    if (!this.visible(p, order)) return this.notFound('Order', c.params.path.orderId, info, p);
+    return json(200, await orderView(this.ctx, order));
+  }
+
+  async cancelOrder(c: Ctx<'cancelOrder'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    const p = this.principalOf(c);
+    const order = await readOrder(this.ctx.store, c.params.path.orderId);
+    if (!this.visible(p, order)) return this.notFound('Order', c.params.path.orderId, info, p);
+    const reason = (c.body as { reason?: string } | undefined)?.reason;
+    const result = await this.services.cancellation.cancel(order.id, reason);
+    switch (result.kind) {
+      case 'cancelled':
+        return json(202, { orderId: order.id, status: 'cancelled' });
+      case 'already-cancelled':
+        return problem(409, 'order-already-cancelled', 'Order already cancelled', `Order ${order.id} was cancelled at ${result.at}.`, { instance: info.instance, traceId: info.traceId });
+      case 'not-cancellable':
+        return problem(409, 'order-not-cancellable', 'Order cannot be cancelled', `Order ${order.id} is ${result.status}${result.status === 'rejected' ? '' : '; request a return instead'}.`, { instance: info.instance, traceId: info.traceId });
+      default:
+        return this.notFound('Order', order.id, info, p);
+    }
+  }
+
+  async createReturn(c: Ctx<'createReturn'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    const p = this.principalOf(c);
+    const order = await readOrder(this.ctx.store, c.params.path.orderId);
+    if (!this.visible(p, order)) return this.notFound('Order', c.params.path.orderId, info, p);
+    return this.services.returns.createReturn(p, order, c.body, c.request.headers['idempotency-key'], info.traceId, info.instance);
+  }
+
+  async getAvailability(c: Ctx<'getAvailability'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    const figures = await this.services.inventory.availability(c.params.path.sku);
+    if (!figures) return problem(404, 'not-found', 'Sku not found', `Sku ${c.params.path.sku} is not in the catalogue.`, { instance: info.instance, traceId: info.traceId });
+    return json(200, figures);
+  }
+
+  async listExceptions(c: Ctx<'listExceptions'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    const q = c.params.query as { status?: ExceptionStatus; system?: string; operation?: string; since?: string; limit?: number; cursor?: string };
+    let cursor: [number, string] | undefined;
+    if (q.cursor !== undefined) {
+      cursor = decodeCursor(q.cursor);
+      if (!cursor) return problem(400, 'invalid-request', 'Invalid request', 'Query parameter cursor is not a cursor this API returned.', { instance: info.instance, traceId: info.traceId, errors: [{ pointer: '/query/cursor', message: 'must be a nextCursor returned by this API' }] });
+    }
+    const filter = { ...(q.status ? { status: q.status } : {}), ...(q.system ? { system: q.system } : {}), ...(q.operation ? { operation: q.operation } : {}), ...(q.since ? { since: Date.parse(q.since) } : {}) };
+    return json(200, await this.services.exceptions.list(filter, q.limit ?? 100, cursor));
+  }
+
+  async replayException(c: Ctx<'replayException'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    const status = await this.services.exceptions.replay(c.params.path.exceptionId);
+    if (!status) return this.notFound('Exception', c.params.path.exceptionId, info);
+    return json(status === 'resolved' ? 200 : 202, { exceptionId: c.params.path.exceptionId, status });
+  }
+
+  async replayExceptions(c: Ctx<'replayExceptions'>): Promise<HttpResponse> {
+    const b = (c.body ?? {}) as { status?: 'open' | 'replaying'; system?: string; operation?: string; since?: string };
+    const ids = await this.services.exceptions.replayMatching({ ...(b.status ? { status: b.status } : {}), ...(b.system ? { system: b.system } : {}), ...(b.operation ? { operation: b.operation } : {}), ...(b.since ? { since: Date.parse(b.since) } : {}) });
+    return json(202, { replayed: ids.length, exceptionIds: ids });
+  }
+
+  receiveWmsEvent(c: Ctx<'receiveWmsEvent'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    return this.services.webhooks.receiveWms(this.principalOf(c), c.params.path.distributionCenter, c.request.headers, c.body as Record<string, unknown>, c.request.body ?? '', info.traceId, info.instance);
+  }
+
+  receiveCarrierEvent(c: Ctx<'receiveCarrierEvent'>): Promise<HttpResponse> {
+    const info = this.infoOf(c);
+    return this.services.webhooks.receiveCarrier(this.principalOf(c), c.params.path.carrier, c.request.headers, c.body as Record<string, unknown>, c.request.body ?? '', info.traceId, info.instance);
+  }
+
+  async getHealth(): Promise<HttpResponse> {
+    let store: 'ok' | 'down' = 'ok';
+    try {
+      await this.ctx.store.query('SELECT 1 AS ok');
+    } catch {
+      store = 'down';
+    }
+    const circuits = this.services.circuits();
+    const degraded = store === 'down' || Object.values(circuits).some((s) => s !== 'closed');
+    return json(200, { status: degraded ? 'degraded' : 'ok', version: this.ctx.config.version, checks: { store, outboxBacklog: this.ctx.relay.backlog, circuits } });
+  }
+
+  async getMetrics(): Promise<HttpResponse> {
+    this.services.refreshGauges();
+    return { status: 200, headers: { 'content-type': this.ctx.metrics.registry.contentType }, body: await this.ctx.metrics.registry.metrics() };
+  }
 }
 
 /** The order as a channel sees it (commerce.yaml `Order`). */
