@@ -1,41 +1,42 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { randomBytes } from 'node:crypto';
-import { formatProblems, pointerToPath, readSource, type LocatedProblem } from '../../runtime/files/yaml-source.ts';
-import { CARRIERS, DISTRIBUTION_CENTERS, initialStock } from '../../simulators/shared/defaults.ts';
+import {
+  ALL_SCOPES,
+  DEFAULT_DISTRIBUTION_CENTERS,
+  LayerConfigError,
+  resolveConfig,
+  type AddressConfig,
+  type ApiKeyConfig,
+  type CarrierSystem,
+  type DistributionCenterConfig,
+  type InitialStock,
+  type LayerConfigInput,
+} from '../../reference-impl/config.ts';
+import { DEFECT_NAMES, type DefectName } from '../../reference-impl/defects.ts';
+import { formatProblems, pointerToPath, readSource, type LocatedProblem, type SourceDocument } from '../../runtime/files/yaml-source.ts';
+import { CARRIERS, DEFAULT_CATALOG, DEFAULT_SWIFT_WEBHOOK_SECRET, initialStock } from '../../simulators/shared/defaults.ts';
 import { UsageError } from '../cli/exit-codes.ts';
 
 /**
  * What `faultline serve` runs with, resolved from (highest first) command-line flags, environment
  * variables, the `--config` file, and the defaults: one development API key holding every scope,
- * the default topology and stock (`simulators/shared/defaults.ts`), no downstream system.
+ * the layer's default distribution centers stocked as the WMS simulator stocks them
+ * (`simulators/shared/defaults.ts`), and no downstream system (every call to one fails as
+ * unreachable, so orders are accepted as `pending_validation`).
  */
 export interface ServeSettings {
   host: string;
   port: number;
   store: StoreSpec;
-  apiKeys: ApiKeySettings[];
   /** The generated or FAULTLINE_API_KEY development key, when no key was configured. */
   developmentKey: { key: string; source: 'FAULTLINE_API_KEY' | 'generated' } | undefined;
   /** Base URL per Transport target (`erp`, `wms@DC-EAST`, `carrier-swift`); absent = unreachable. */
   downstream: Record<string, string>;
-  /** Distribution centers and the stock the layer starts from, per sku. */
-  distributionCenters: Array<{ code: string; stock: Record<string, number> }>;
-  defects: string[];
+  /** What `createLayer` gets, already accepted by the layer's own `resolveConfig`. */
+  layer: LayerConfigInput & { apiKeys: ApiKeyConfig[]; distributionCenters: DistributionCenterConfig[]; initialInventory: InitialStock[]; defects: DefectName[] };
 }
 
 export type StoreSpec = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
-
-export const SCOPES = ['orders:write', 'orders:read', 'inventory:read', 'exceptions:admin', 'events:write'] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export interface ApiKeySettings {
-  key: string;
-  /** Who holds it: a sales channel (`b2b-web`), a WMS, a carrier, an operator. */
-  partner: string;
-  scopes: Scope[];
-  /** Token bucket: sustained requests per second and burst; absent = unlimited. */
-  rateLimit?: { perSecond: number; burst: number };
-}
 
 /** The flags of `faultline serve` as commander hands them over. */
 export interface ServeFlags {
@@ -49,7 +50,7 @@ export interface ServeFlags {
   defect: string[];
 }
 
-/** Environment variables `serve` reads (documented in `faultline serve --help`). */
+/** Environment variables `serve` reads. */
 export const SERVE_ENV = {
   apiKey: 'FAULTLINE_API_KEY',
   erpUrl: 'FAULTLINE_ERP_URL',
@@ -60,6 +61,9 @@ export const SERVE_ENV = {
 } as const;
 
 const DC_PATTERN = /^DC-[A-Z]{2,12}$/;
+const CARRIER_NAMES = [...CARRIERS, ...CARRIERS.map((c) => c.replace(/^carrier-/, ''))];
+const DEFAULT_SERVICE_LEVEL: Record<CarrierSystem, string> = { 'carrier-swift': 'STANDARD', 'carrier-pelican': 'ground' };
+const UOM = new Map(DEFAULT_CATALOG.map((item) => [item.sku, item.uom]));
 
 export function parseStoreUrl(text: string): StoreSpec {
   if (text === 'sqlite::memory:') return { kind: 'sqlite', file: ':memory:' };
@@ -77,14 +81,14 @@ export function describeStore(spec: StoreSpec): string {
  * Resolves the settings, or throws a UsageError that says exactly what is wrong
  * (`file:line:col: message` for the config file).
  */
-export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv, knownDefects: readonly string[]): ServeSettings {
+export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeSettings {
   const port = Number(flags.port);
   if (!/^\d+$/.test(flags.port) || port > 65_535) throw new UsageError(`--port ${JSON.stringify(flags.port)}: expected a port number from 0 to 65535 (0 picks a free one)`);
   const store = parseStoreUrl(flags.store);
-  const file = flags.config ? loadConfigFile(flags.config, knownDefects) : undefined;
+  const file = flags.config ? loadConfigFile(flags.config) : undefined;
 
-  const distributionCenters = file?.distributionCenters ?? DISTRIBUTION_CENTERS.map((code) => ({ code, stock: defaultStock(code) }));
-  const dcCodes = distributionCenters.map((d) => d.code);
+  const distributionCenters = file?.distributionCenters ?? DEFAULT_DISTRIBUTION_CENTERS.map((dc) => ({ dc, stock: defaultStock(dc.code) }));
+  const dcCodes = distributionCenters.map((d) => d.dc.code);
 
   const downstream: Record<string, string> = { ...(file?.downstream ?? {}) };
   const erp = flags.erpUrl ?? env[SERVE_ENV.erpUrl];
@@ -103,29 +107,47 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv, 
     downstream[target] = checkUrl(url, carriers.from);
   }
 
-  const defects = [...new Set([...(file?.defects ?? []), ...flags.defect])];
   for (const name of flags.defect) {
-    if (!knownDefects.includes(name)) throw new UsageError(`--defect ${name}: unknown defect; defects: ${knownDefects.join(', ')} (see faultline serve --list-defects)`);
+    if (!(DEFECT_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(`--defect ${name}: unknown defect; defects: ${DEFECT_NAMES.join(', ')} (faultline serve --list-defects describes them)`);
+    }
   }
+  const defects = [...new Set([...(file?.defects ?? []), ...(flags.defect as DefectName[])])];
 
   let apiKeys = file?.apiKeys ?? [];
   let developmentKey: ServeSettings['developmentKey'];
   if (apiKeys.length === 0) {
     const fromEnv = env[SERVE_ENV.apiKey];
     developmentKey = fromEnv ? { key: fromEnv, source: SERVE_ENV.apiKey } : { key: `fl-dev-${randomBytes(12).toString('hex')}`, source: 'generated' };
-    apiKeys = [{ key: developmentKey.key, partner: 'development', scopes: [...SCOPES] }];
+    apiKeys = [{ key: developmentKey.key, partner: 'development', scopes: [...ALL_SCOPES] }];
   }
 
-  return { host: flags.host, port, store, apiKeys, developmentKey, downstream, distributionCenters, defects };
+  const layer: ServeSettings['layer'] = {
+    apiKeys,
+    distributionCenters: distributionCenters.map((d) => d.dc),
+    initialInventory: distributionCenters.flatMap(({ dc, stock }) =>
+      Object.entries(stock).map(([sku, onHand]) => ({ distributionCenter: dc.code, sku, uom: UOM.get(sku) ?? 'EA', onHand })),
+    ),
+    defects,
+    // The SwiftShip simulator signs its webhooks with the default secret unless told otherwise.
+    webhookSecrets: { 'carrier-swift': DEFAULT_SWIFT_WEBHOOK_SECRET, ...file?.webhookSecrets },
+  };
+  try {
+    resolveConfig(layer);
+  } catch (error) {
+    if (error instanceof LayerConfigError) throw new UsageError(flags.config ? `${flags.config}: ${error.message}` : error.message);
+    throw error;
+  }
+  return { host: flags.host, port, store, developmentKey, downstream, layer };
 }
 
 function defaultStock(dc: string): Record<string, number> {
   return Object.fromEntries(initialStock(dc).map((s) => [s.sku, s.onHand]));
 }
 
-function carrierTarget(name: string): string | undefined {
+function carrierTarget(name: string): CarrierSystem | undefined {
   const target = name.startsWith('carrier-') ? name : `carrier-${name}`;
-  return (CARRIERS as readonly string[]).includes(target) ? target : undefined;
+  return (CARRIERS as readonly string[]).includes(target) ? (target as CarrierSystem) : undefined;
 }
 
 function splitList(text: string | undefined): string[] {
@@ -142,13 +164,13 @@ function assignment(entry: string, from: string, expected: string): [string, str
 }
 
 function checkUrl(text: string, from: string): string {
-  let url: URL;
+  let url: URL | undefined;
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`${from} ${JSON.stringify(text)}: expected an http:// or https:// URL`);
+    // reported below
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${from} ${JSON.stringify(text)}: expected an http:// or https:// URL`);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw new UsageError(`${from} ${JSON.stringify(text)}: expected an http:// or https:// URL`);
   return text.replace(/\/+$/, '');
 }
 
@@ -157,15 +179,30 @@ function checkUrl(text: string, from: string): string {
 // ---------------------------------------------------------------------------------------------
 
 interface ConfigFile {
-  apiKeys?: ApiKeySettings[];
+  apiKeys?: ApiKeyConfig[];
   downstream?: Record<string, string>;
-  distributionCenters?: Array<{ code: string; stock: Record<string, number> }>;
-  defects?: string[];
+  distributionCenters?: Array<{ dc: DistributionCenterConfig; stock: Record<string, number> }>;
+  defects?: DefectName[];
+  webhookSecrets?: Partial<Record<CarrierSystem, string>>;
 }
 
 const URL_SCHEMA = { type: 'string', pattern: '^https?://[^\\s]+$' };
 
-/** The `--config` file (YAML or JSON). Example in docs: see `faultline serve --help`. */
+/**
+ * The `--config` file (YAML or JSON); every part is optional:
+ *
+ *   apiKeys:                      # replace the development key
+ *     - { key: fl-b2b-web-0001, partner: b2b-web, scopes: [orders:write, orders:read], rateLimit: { ratePerSecond: 50, burst: 100 } }
+ *   downstream:
+ *     erp: http://127.0.0.1:4010
+ *     wms: { DC-EAST: http://127.0.0.1:4011 }
+ *     carriers: { swift: http://127.0.0.1:4020 }
+ *   distributionCenters:          # allocation order; DC-EAST and DC-WEST have defaults
+ *     DC-EAST: { stock: { BRG-6204: 500 } }
+ *     DC-NORTH: { carrier: pelican, address: { name: …, line1: …, city: …, postalCode: …, country: DE } }
+ *   defects: [no-idempotency]
+ *   webhookSecrets: { swift: … }
+ */
 export const SERVE_CONFIG_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
@@ -180,12 +217,13 @@ export const SERVE_CONFIG_SCHEMA = {
         properties: {
           key: { type: 'string', minLength: 8 },
           partner: { type: 'string', minLength: 1 },
-          scopes: { type: 'array', items: { enum: [...SCOPES] }, uniqueItems: true },
+          channel: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$' },
+          scopes: { type: 'array', items: { enum: [...ALL_SCOPES] }, uniqueItems: true },
           rateLimit: {
             type: 'object',
             additionalProperties: false,
-            required: ['perSecond'],
-            properties: { perSecond: { type: 'number', exclusiveMinimum: 0 }, burst: { type: 'integer', minimum: 1 } },
+            required: ['ratePerSecond'],
+            properties: { ratePerSecond: { type: 'number', exclusiveMinimum: 0 }, burst: { type: 'integer', minimum: 1 } },
           },
         },
       },
@@ -196,7 +234,7 @@ export const SERVE_CONFIG_SCHEMA = {
       properties: {
         erp: URL_SCHEMA,
         wms: { type: 'object', propertyNames: { pattern: DC_PATTERN.source }, additionalProperties: URL_SCHEMA },
-        carriers: { type: 'object', propertyNames: { enum: [...CARRIERS, ...CARRIERS.map((c) => c.replace(/^carrier-/, ''))] }, additionalProperties: URL_SCHEMA },
+        carriers: { type: 'object', propertyNames: { enum: CARRIER_NAMES }, additionalProperties: URL_SCHEMA },
       },
     },
     distributionCenters: {
@@ -206,16 +244,46 @@ export const SERVE_CONFIG_SCHEMA = {
       additionalProperties: {
         type: ['object', 'null'],
         additionalProperties: false,
-        properties: { stock: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } } },
+        properties: {
+          carrier: { enum: CARRIER_NAMES },
+          serviceLevel: { type: 'string', minLength: 1 },
+          address: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'line1', 'city', 'postalCode', 'country'],
+            properties: {
+              name: { type: 'string', minLength: 1 },
+              line1: { type: 'string', minLength: 1 },
+              line2: { type: 'string' },
+              city: { type: 'string', minLength: 1 },
+              postalCode: { type: 'string', minLength: 1 },
+              country: { type: 'string', pattern: '^[A-Z]{2}$' },
+              phone: { type: 'string' },
+            },
+          },
+          parcelWeightKg: { type: 'number', exclusiveMinimum: 0 },
+          stock: { type: 'object', propertyNames: { pattern: '^[A-Z0-9]+(-[A-Z0-9]+)*$' }, additionalProperties: { type: 'integer', minimum: 0 } },
+        },
       },
     },
     defects: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    webhookSecrets: { type: 'object', propertyNames: { enum: CARRIER_NAMES }, additionalProperties: { type: 'string', minLength: 1 } },
   },
 } as const;
 
+type RawDc = { carrier?: string; serviceLevel?: string; address?: AddressConfig; parcelWeightKg?: number; stock?: Record<string, number> };
+
+interface RawConfig {
+  apiKeys?: Array<{ key: string; partner: string; channel?: string; scopes: ApiKeyConfig['scopes']; rateLimit?: { ratePerSecond: number; burst?: number } }>;
+  downstream?: { erp?: string; wms?: Record<string, string>; carriers?: Record<string, string> };
+  distributionCenters?: Record<string, RawDc | null>;
+  defects?: string[];
+  webhookSecrets?: Record<string, string>;
+}
+
 let validate: ReturnType<Ajv2020['compile']> | undefined;
 
-function loadConfigFile(file: string, knownDefects: readonly string[]): ConfigFile {
+function loadConfigFile(file: string): ConfigFile {
   const source = readSource(file);
   const fail = (problems: LocatedProblem[]): never => {
     throw new UsageError(`invalid serve configuration\n${formatProblems(problems)}`);
@@ -229,12 +297,7 @@ function loadConfigFile(file: string, knownDefects: readonly string[]): ConfigFi
     fail(dedupe(errors.map((e) => renderError(e, source))));
   }
 
-  const raw = value as {
-    apiKeys?: Array<{ key: string; partner: string; scopes: Scope[]; rateLimit?: { perSecond: number; burst?: number } }>;
-    downstream?: { erp?: string; wms?: Record<string, string>; carriers?: Record<string, string> };
-    distributionCenters?: Record<string, { stock?: Record<string, number> } | null>;
-    defects?: string[];
-  };
+  const raw = value as RawConfig;
   const problems: LocatedProblem[] = [];
   const config: ConfigFile = {};
   if (raw.apiKeys) {
@@ -247,14 +310,19 @@ function loadConfigFile(file: string, knownDefects: readonly string[]): ConfigFi
     config.apiKeys = raw.apiKeys.map((k) => ({
       key: k.key,
       partner: k.partner,
+      ...(k.channel ? { channel: k.channel } : {}),
       scopes: k.scopes,
-      ...(k.rateLimit ? { rateLimit: { perSecond: k.rateLimit.perSecond, burst: k.rateLimit.burst ?? Math.max(1, Math.ceil(k.rateLimit.perSecond)) } } : {}),
+      ...(k.rateLimit ? { rateLimit: { ratePerSecond: k.rateLimit.ratePerSecond, burst: k.rateLimit.burst ?? Math.max(1, Math.ceil(k.rateLimit.ratePerSecond)) } } : {}),
     }));
   }
   if (raw.distributionCenters) {
-    config.distributionCenters = Object.entries(raw.distributionCenters).map(([code, dc]) => ({ code, stock: dc?.stock ?? defaultStock(code) }));
+    config.distributionCenters = [];
+    for (const [code, entry] of Object.entries(raw.distributionCenters)) {
+      const dc = distributionCenter(code, entry ?? {}, source, problems);
+      if (dc) config.distributionCenters.push({ dc, stock: entry?.stock ?? defaultStock(code) });
+    }
   }
-  const dcCodes = (config.distributionCenters ?? DISTRIBUTION_CENTERS.map((code) => ({ code }))).map((d) => d.code);
+  const dcCodes = config.distributionCenters?.map((d) => d.dc.code) ?? DEFAULT_DISTRIBUTION_CENTERS.map((d) => d.code);
   if (raw.downstream) {
     const downstream: Record<string, string> = {};
     if (raw.downstream.erp) downstream.erp = raw.downstream.erp.replace(/\/+$/, '');
@@ -267,15 +335,38 @@ function loadConfigFile(file: string, knownDefects: readonly string[]): ConfigFi
   }
   if (raw.defects) {
     raw.defects.forEach((name, i) => {
-      if (!knownDefects.includes(name)) problems.push(source.problem(`/defects/${i}`, `defects[${i}]: unknown defect "${name}"; defects: ${knownDefects.join(', ')}`));
+      if (!(DEFECT_NAMES as readonly string[]).includes(name)) problems.push(source.problem(`/defects/${i}`, `defects[${i}]: unknown defect "${name}"; defects: ${DEFECT_NAMES.join(', ')}`));
     });
-    config.defects = raw.defects;
+    config.defects = raw.defects as DefectName[];
+  }
+  if (raw.webhookSecrets) {
+    config.webhookSecrets = Object.fromEntries(Object.entries(raw.webhookSecrets).map(([name, secret]) => [carrierTarget(name)!, secret]));
   }
   if (problems.length > 0) fail(problems);
   return config;
 }
 
-function renderError(error: ErrorObject, source: ReturnType<typeof readSource>): LocatedProblem {
+/** A DC entry of the file, completed from the layer's defaults for DC-EAST and DC-WEST. */
+function distributionCenter(code: string, entry: RawDc, source: SourceDocument, problems: LocatedProblem[]): DistributionCenterConfig | undefined {
+  const known = DEFAULT_DISTRIBUTION_CENTERS.find((d) => d.code === code);
+  const carrier = entry.carrier ? carrierTarget(entry.carrier) : known?.carrier;
+  const address = entry.address ?? known?.address;
+  const missing = [carrier ? '' : 'carrier', address ? '' : 'address'].filter(Boolean);
+  if (!carrier || !address) {
+    const defaults = DEFAULT_DISTRIBUTION_CENTERS.map((d) => d.code).join(' and ');
+    problems.push(source.problem(`/distributionCenters/${code}`, `distributionCenters.${code}: needs ${missing.join(' and ')} (only ${defaults} have defaults)`, 'key'));
+    return undefined;
+  }
+  const serviceLevel = entry.serviceLevel ?? (known && known.carrier === carrier ? known.serviceLevel : DEFAULT_SERVICE_LEVEL[carrier]);
+  const levels = carrier === 'carrier-swift' ? ['EXPRESS', 'STANDARD', 'ECONOMY'] : ['next_day', 'two_day', 'ground', 'pallet_std'];
+  if (!levels.includes(serviceLevel)) {
+    problems.push(source.problem(`/distributionCenters/${code}/serviceLevel`, `distributionCenters.${code}.serviceLevel: ${carrier} offers ${levels.join(', ')}`));
+  }
+  const parcel = entry.parcelWeightKg !== undefined ? { weightKg: entry.parcelWeightKg } : (known?.parcel ?? { weightKg: 2 });
+  return { code, carrier, serviceLevel, address, parcel };
+}
+
+function renderError(error: ErrorObject, source: SourceDocument): LocatedProblem {
   const pointer = error.instancePath;
   const path = pointerToPath(pointer) || 'the configuration';
   const params = error.params as Record<string, unknown>;
@@ -287,7 +378,9 @@ function renderError(error: ErrorObject, source: ReturnType<typeof readSource>):
       return here(`${pointerToPath(`${pointer}/${extra}`)}: unknown field${allowed.length ? `; expected one of ${allowed.join(', ')}` : ''}`, 'key', `${pointer}/${extra}`);
     }
     case 'propertyNames': {
-      return here(`${path}: ${JSON.stringify(String(params.propertyName))} is not allowed here${pointer.includes('carriers') ? `; carriers: ${CARRIERS.join(', ')}` : '; distribution centers look like DC-EAST'}`, 'key', `${pointer}/${String(params.propertyName)}`);
+      const name = String(params.propertyName);
+      const hint = /carriers|webhookSecrets/.test(pointer) ? `; carriers: ${CARRIERS.join(', ')}` : /stock/.test(pointer) ? '; skus look like BRG-6204' : '; distribution centers look like DC-EAST';
+      return here(`${path}: ${JSON.stringify(name)} is not allowed here${hint}`, 'key', `${pointer}/${name}`);
     }
     case 'required':
       return here(`${path}: missing required field "${String(params.missingProperty)}"`);
@@ -298,7 +391,7 @@ function renderError(error: ErrorObject, source: ReturnType<typeof readSource>):
     case 'type':
       return here(`${path}: must be ${String(params.type).replace(',', ' or ')}`);
     case 'pattern':
-      return here(pointer.includes('downstream') ? `${path}: must be an http:// or https:// URL` : `${path}: must match ${String(params.pattern)}`);
+      return here(/downstream/.test(pointer) ? `${path}: must be an http:// or https:// URL` : `${path}: must match ${String(params.pattern)}`);
     default:
       return here(`${path}: ${error.message ?? 'is invalid'}`);
   }

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/cli/exit-codes.ts';
-import { parseStoreUrl, resolveServeSettings, SCOPES, type ServeFlags } from '../../harness/serve/config.ts';
+import { parseStoreUrl, resolveServeSettings, type ServeFlags } from '../../harness/serve/config.ts';
+import { ALL_SCOPES } from '../../reference-impl/config.ts';
 
-const DEFECTS = ['no-idempotency', 'ack-before-commit'];
 const dir = mkdtempSync(join(tmpdir(), 'faultline-serve-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -35,34 +35,35 @@ describe('serve settings', () => {
   });
 
   it('works out of the box: one development key with every scope, both DCs with the default stock, nothing downstream', () => {
-    const s = resolveServeSettings(flags(), {}, DEFECTS);
-    expect(s.apiKeys).toHaveLength(1);
-    expect(s.apiKeys[0]!.scopes).toEqual([...SCOPES]);
+    const s = resolveServeSettings(flags(), {});
+    expect(s.layer.apiKeys).toHaveLength(1);
+    expect(s.layer.apiKeys[0]!.scopes).toEqual([...ALL_SCOPES]);
     expect(s.developmentKey?.source).toBe('generated');
-    expect(s.apiKeys[0]!.key).toMatch(/^fl-dev-[0-9a-f]{24}$/);
-    expect(resolveServeSettings(flags(), {}, DEFECTS).apiKeys[0]!.key).not.toBe(s.apiKeys[0]!.key);
-    expect(s.distributionCenters.map((d) => d.code)).toEqual(['DC-EAST', 'DC-WEST']);
-    expect(s.distributionCenters[0]!.stock).toMatchObject({ 'BRG-6204': 500, 'VLV-100': 500, 'HOS-25M': 500 });
+    expect(s.layer.apiKeys[0]!.key).toMatch(/^fl-dev-[0-9a-f]{24}$/);
+    expect(resolveServeSettings(flags(), {}).layer.apiKeys[0]!.key).not.toBe(s.layer.apiKeys[0]!.key);
+    expect(s.layer.distributionCenters.map((d) => d.code)).toEqual(['DC-EAST', 'DC-WEST']);
+    const stock = (dc: string, sku: string) => s.layer.initialInventory.find((i) => i.distributionCenter === dc && i.sku === sku)?.onHand;
+    expect([stock('DC-EAST', 'BRG-6204'), stock('DC-EAST', 'VLV-100'), stock('DC-EAST', 'HOS-25M'), stock('DC-WEST', 'HOS-25M')]).toEqual([500, 500, 500, 300]);
     expect(s.downstream).toEqual({});
-    expect(s.defects).toEqual([]);
+    expect(s.layer.defects).toEqual([]);
   });
 
   it('takes the development key from FAULTLINE_API_KEY and downstream URLs from the environment, flags winning', () => {
     const env = { FAULTLINE_API_KEY: 'my-dev-key-123', FAULTLINE_ERP_URL: 'http://127.0.0.1:4010/', FAULTLINE_WMS_URLS: 'DC-EAST=http://127.0.0.1:4011, DC-WEST=http://127.0.0.1:4012', FAULTLINE_CARRIER_URLS: 'swift=http://127.0.0.1:4020' };
-    const s = resolveServeSettings(flags(), env, DEFECTS);
+    const s = resolveServeSettings(flags(), env);
     expect(s.developmentKey).toEqual({ key: 'my-dev-key-123', source: 'FAULTLINE_API_KEY' });
     expect(s.downstream).toEqual({ erp: 'http://127.0.0.1:4010', 'wms@DC-EAST': 'http://127.0.0.1:4011', 'wms@DC-WEST': 'http://127.0.0.1:4012', 'carrier-swift': 'http://127.0.0.1:4020' });
-    const f = resolveServeSettings(flags({ erpUrl: 'http://127.0.0.1:9999', wmsUrl: ['DC-WEST=http://127.0.0.1:9998'], carrierUrl: ['carrier-pelican=http://127.0.0.1:9997'] }), env, DEFECTS);
+    const f = resolveServeSettings(flags({ erpUrl: 'http://127.0.0.1:9999', wmsUrl: ['DC-WEST=http://127.0.0.1:9998'], carrierUrl: ['carrier-pelican=http://127.0.0.1:9997'] }), env);
     expect(f.downstream).toEqual({ erp: 'http://127.0.0.1:9999', 'wms@DC-WEST': 'http://127.0.0.1:9998', 'carrier-pelican': 'http://127.0.0.1:9997' });
   });
 
   it('refuses bad flags with a message naming what is valid', () => {
-    expect(usage(() => resolveServeSettings(flags({ port: 'eighty' }), {}, DEFECTS))).toMatch(/--port "eighty": expected a port number from 0 to 65535/);
-    expect(usage(() => resolveServeSettings(flags({ defect: ['nope'] }), {}, DEFECTS))).toMatch(/--defect nope: unknown defect; defects: no-idempotency, ack-before-commit/);
-    expect(usage(() => resolveServeSettings(flags({ wmsUrl: ['DC-NORTH=http://x'] }), {}, DEFECTS))).toMatch(/unknown distribution center "DC-NORTH"; configured: DC-EAST, DC-WEST/);
-    expect(usage(() => resolveServeSettings(flags({ wmsUrl: ['http://x'] }), {}, DEFECTS))).toMatch(/expected DC=URL/);
-    expect(usage(() => resolveServeSettings(flags({ carrierUrl: ['dhl=http://x'] }), {}, DEFECTS))).toMatch(/unknown carrier "dhl"; carriers: swift, pelican/);
-    expect(usage(() => resolveServeSettings(flags({ erpUrl: 'ftp://erp' }), {}, DEFECTS))).toMatch(/--erp-url "ftp:\/\/erp": expected an http/);
+    expect(usage(() => resolveServeSettings(flags({ port: 'eighty' }), {}))).toMatch(/--port "eighty": expected a port number from 0 to 65535/);
+    expect(usage(() => resolveServeSettings(flags({ defect: ['nope'] }), {}))).toMatch(/--defect nope: unknown defect; defects: no-idempotency, ack-before-commit/);
+    expect(usage(() => resolveServeSettings(flags({ wmsUrl: ['DC-NORTH=http://x'] }), {}))).toMatch(/unknown distribution center "DC-NORTH"; configured: DC-EAST, DC-WEST/);
+    expect(usage(() => resolveServeSettings(flags({ wmsUrl: ['http://x'] }), {}))).toMatch(/expected DC=URL/);
+    expect(usage(() => resolveServeSettings(flags({ carrierUrl: ['dhl=http://x'] }), {}))).toMatch(/unknown carrier "dhl"; carriers: swift, pelican/);
+    expect(usage(() => resolveServeSettings(flags({ erpUrl: 'ftp://erp' }), {}))).toMatch(/--erp-url "ftp:\/\/erp": expected an http/);
   });
 
   it('reads keys, scopes, rate limits, downstream URLs, DCs and defects from a YAML file', () => {
@@ -72,25 +73,29 @@ describe('serve settings', () => {
   - key: fl-b2b-web-0001
     partner: b2b-web
     scopes: [orders:write, orders:read]
-    rateLimit: { perSecond: 20 }
+    rateLimit: { ratePerSecond: 20 }
 downstream:
   erp: http://127.0.0.1:4010
   wms: { DC-NORTH: http://127.0.0.1:4011 }
   carriers: { pelican: http://127.0.0.1:4021 }
 distributionCenters:
   DC-NORTH:
+    carrier: pelican
+    address: { name: North, line1: Kai 1, city: Kiel, postalCode: '24103', country: DE }
     stock: { BRG-6204: 7 }
-  DC-SOUTH:
+  DC-WEST:
 defects: [no-idempotency]
 `,
     );
-    const s = resolveServeSettings(flags({ config: path, defect: ['ack-before-commit'] }), { FAULTLINE_API_KEY: 'ignored-when-keys-configured' }, DEFECTS);
-    expect(s.apiKeys).toEqual([{ key: 'fl-b2b-web-0001', partner: 'b2b-web', scopes: ['orders:write', 'orders:read'], rateLimit: { perSecond: 20, burst: 20 } }]);
+    const s = resolveServeSettings(flags({ config: path, defect: ['ack-before-commit'] }), { FAULTLINE_API_KEY: 'ignored-when-keys-configured' });
+    expect(s.layer.apiKeys).toEqual([{ key: 'fl-b2b-web-0001', partner: 'b2b-web', scopes: ['orders:write', 'orders:read'], rateLimit: { ratePerSecond: 20, burst: 20 } }]);
     expect(s.developmentKey).toBeUndefined();
     expect(s.downstream).toEqual({ erp: 'http://127.0.0.1:4010', 'wms@DC-NORTH': 'http://127.0.0.1:4011', 'carrier-pelican': 'http://127.0.0.1:4021' });
-    expect(s.distributionCenters[0]).toEqual({ code: 'DC-NORTH', stock: { 'BRG-6204': 7 } });
-    expect(s.distributionCenters[1]!.code).toBe('DC-SOUTH');
-    expect(s.defects).toEqual(['no-idempotency', 'ack-before-commit']);
+    expect(s.layer.distributionCenters[0]).toMatchObject({ code: 'DC-NORTH', carrier: 'carrier-pelican', serviceLevel: 'ground', address: { city: 'Kiel' } });
+    expect(s.layer.distributionCenters[1]).toMatchObject({ code: 'DC-WEST', carrier: 'carrier-pelican' });
+    expect(s.layer.initialInventory.filter((i) => i.distributionCenter === 'DC-NORTH')).toEqual([{ distributionCenter: 'DC-NORTH', sku: 'BRG-6204', uom: 'EA', onHand: 7 }]);
+    expect(s.layer.initialInventory.filter((i) => i.distributionCenter === 'DC-WEST').length).toBeGreaterThan(3);
+    expect(s.layer.defects).toEqual(['no-idempotency', 'ack-before-commit']);
   });
 
   it('reports every problem of a bad file as file:line:col: message', () => {
@@ -109,21 +114,23 @@ defects: [no-such-bug]
 colour: blue
 `,
     );
-    const message = usage(() => resolveServeSettings(flags({ config: path }), {}, DEFECTS));
+    const message = usage(() => resolveServeSettings(flags({ config: path }), {}));
     expect(message).toContain(`${path}:2:10: apiKeys[0].key: must be at least 8 characters long`);
     expect(message).toContain(`${path}:4:28: apiKeys[0].scopes[1]: must be one of orders:write, orders:read, inventory:read, exceptions:admin, events:write`);
     expect(message).toContain(`${path}:6:8: downstream.erp: must be an http:// or https:// URL`);
     expect(message).toContain(`${path}:11:1: colour: unknown field; expected one of apiKeys, downstream, distributionCenters, defects`);
     // Semantic problems come once the shape is right.
-    const semantic = file('semantic.yaml', 'downstream:\n  wms: { DC-WEST: http://127.0.0.1:4011 }\ndistributionCenters:\n  DC-EAST: {}\ndefects: [no-such-bug]\n');
-    const second = usage(() => resolveServeSettings(flags({ config: semantic }), {}, DEFECTS));
+    const semantic = file('semantic.yaml', 'downstream:\n  wms: { DC-WEST: http://127.0.0.1:4011 }\ndistributionCenters:\n  DC-EAST: { serviceLevel: ground }\n  DC-NORTH: {}\ndefects: [no-such-bug]\n');
+    const second = usage(() => resolveServeSettings(flags({ config: semantic }), {}));
     expect(second).toContain(`${semantic}:2:10: downstream.wms.DC-WEST: unknown distribution center; configured: DC-EAST`);
-    expect(second).toContain(`${semantic}:5:11: defects[0]: unknown defect "no-such-bug"; defects: no-idempotency, ack-before-commit`);
+    expect(second).toContain(`${semantic}:4:28: distributionCenters.DC-EAST.serviceLevel: carrier-swift offers EXPRESS, STANDARD, ECONOMY`);
+    expect(second).toContain(`${semantic}:5:3: distributionCenters.DC-NORTH: needs carrier and address (only DC-EAST and DC-WEST have defaults)`);
+    expect(second).toContain(`${semantic}:6:11: defects[0]: unknown defect "no-such-bug"; defects: no-idempotency, ack-before-commit,`);
   });
 
   it('reports a YAML syntax error and a missing file with a position', () => {
     const broken = file('broken.yaml', 'apiKeys: [\n  { key: x\n');
-    expect(usage(() => resolveServeSettings(flags({ config: broken }), {}, DEFECTS))).toMatch(new RegExp(`${broken}:\\d+:\\d+: invalid YAML`));
-    expect(usage(() => resolveServeSettings(flags({ config: join(dir, 'missing.yaml') }), {}, DEFECTS))).toContain(`${join(dir, 'missing.yaml')}:1:1: no such file`);
+    expect(usage(() => resolveServeSettings(flags({ config: broken }), {}))).toMatch(new RegExp(`${broken}:\\d+:\\d+: invalid YAML`));
+    expect(usage(() => resolveServeSettings(flags({ config: join(dir, 'missing.yaml') }), {}))).toContain(`${join(dir, 'missing.yaml')}:1:1: no such file`);
   });
 });
