@@ -67,36 +67,57 @@ export interface OrderColumns {
 
 const updateSql = new Map<string, string>();
 
-/**
- * Moves `order` to `to` when the state machine allows it (appending to the timeline) and sets
- * `columns` either way. Returns the status the order has afterwards; `order` is updated in place.
- */
-export async function updateOrder(unit: Unit, order: OrderRecord, change: { to?: OrderStatus; detail?: string; columns?: OrderColumns }): Promise<{ changed: boolean }> {
-  const next = change.to ? transition(order.status, change.to) : undefined;
-  const columns = Object.entries(change.columns ?? {}).filter(([, v]) => v !== undefined) as Array<[keyof OrderColumns, string | number]>;
-  if (!next && columns.length === 0) return { changed: false };
-  const key = `${next ? 's' : ''}|${columns.map(([c]) => c).join(',')}`;
+function updateStatement(withStatus: boolean, columns: readonly string[]): string {
+  const key = `${withStatus ? 's' : ''}|${columns.join(',')}`;
   let sql = updateSql.get(key);
   if (!sql) {
     const sets = ['updated_at = ?'];
-    if (next) sets.push('status = ?', 'timeline = timeline || ?');
-    for (const [c] of columns) sets.push(`${c} = ?`);
-    sql = `UPDATE orders SET ${sets.join(', ')} WHERE id = ?`;
+    if (withStatus) sets.push('status = ?', 'timeline = timeline || ?');
+    for (const c of columns) sets.push(`${c} = ?`);
+    // With a status change the row must still be in the status the change was computed from.
+    sql = `UPDATE orders SET ${sets.join(', ')} WHERE id = ?${withStatus ? ' AND status = ?' : ''}`;
     updateSql.set(key, sql);
   }
-  const params: SqlValue[] = [unit.now];
-  if (next) {
-    const entry = { at: iso(unit.now), status: next, ...(change.detail ? { detail: change.detail } : {}) };
-    params.push(next, `,${timelineFragment(entry)}`);
+  return sql;
+}
+
+/**
+ * Moves `order` to `to` when the state machine allows it (appending to the timeline) and sets
+ * `columns` either way. The status change is a compare-and-set on the status it was computed
+ * from: when another transaction moved the order meanwhile, the current status is read and the
+ * transition recomputed, so concurrent events can never move an order backwards. `order` is
+ * updated in place.
+ */
+export async function updateOrder(unit: Unit, order: OrderRecord, change: { to?: OrderStatus; detail?: string; columns?: OrderColumns }): Promise<{ changed: boolean }> {
+  const columns = Object.entries(change.columns ?? {}).filter(([, v]) => v !== undefined) as Array<[keyof OrderColumns, string | number]>;
+  const names = columns.map(([c]) => c);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const next = change.to ? transition(order.status, change.to) : undefined;
+    if (!next && columns.length === 0) return { changed: false };
+    const params: SqlValue[] = [unit.now];
+    let fragment = '';
+    if (next) {
+      fragment = `,${timelineFragment({ at: iso(unit.now), status: next, ...(change.detail ? { detail: change.detail } : {}) })}`;
+      params.push(next, fragment);
+    }
+    for (const [, v] of columns) params.push(v);
+    params.push(order.id);
+    if (next) params.push(order.status);
+    const n = await unit.tx.execute(updateStatement(next !== undefined, names), params);
+    if (n > 0 || !next) {
+      if (next) {
+        order.timeline += fragment;
+        order.status = next;
+      }
+      order.updatedAt = unit.now;
+      if (change.columns?.so_number) order.soNumber = change.columns.so_number;
+      if (change.columns?.shipment_confirmed_at !== undefined) order.shipmentConfirmedAt = change.columns.shipment_confirmed_at;
+      return { changed: next !== undefined };
+    }
+    const [row] = await unit.tx.query<{ status: string; timeline: string }>('SELECT status, timeline FROM orders WHERE id = ?', [order.id]);
+    if (!row) return { changed: false };
+    order.status = String(row.status) as OrderStatus;
+    order.timeline = String(row.timeline);
   }
-  for (const [, v] of columns) params.push(v);
-  params.push(order.id);
-  await unit.tx.execute(sql, params);
-  if (next) {
-    order.timeline += `,${timelineFragment({ at: iso(unit.now), status: next, ...(change.detail ? { detail: change.detail } : {}) })}`;
-    order.status = next;
-  }
-  order.updatedAt = unit.now;
-  if (change.columns?.so_number) order.soNumber = change.columns.so_number;
-  return { changed: next !== undefined };
+  throw new Error(`order ${order.id} kept changing under an update`);
 }

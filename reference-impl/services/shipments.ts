@@ -64,7 +64,10 @@ export class ShipmentService {
     }
     const shippedAt = Date.parse(payload.shippedAt);
     const shipmentId = ctx.random.uuid();
-    await ctx.db.write(async (unit) => {
+    const applied = await ctx.db.write(async (unit) => {
+      // The fulfillment order ships at most once: the mark is set with a compare-and-set.
+      const marked = await unit.tx.execute(`UPDATE orders SET shipment_confirmed_at = ? WHERE id = ?${this.dedup ? ' AND shipment_confirmed_at IS NULL' : ''}`, [unit.now, order.id]);
+      if (marked === 0) return false;
       const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [payload.trackingNumber]);
       let shipment: ShipmentRow;
       if (row) {
@@ -83,7 +86,7 @@ export class ShipmentService {
           unit.now,
         ]);
       }
-      await updateOrder(unit, order, { to: 'shipped', detail: `Handed to ${payload.carrier}, tracking ${payload.trackingNumber}.`, columns: { shipment_confirmed_at: unit.now } });
+      await updateOrder(unit, order, { to: 'shipped', detail: `Handed to ${payload.carrier}, tracking ${payload.trackingNumber}.` });
       await this.advanceShipment(unit, shipment, 'dispatched', shippedAt, order.traceId, order.dc);
       await unit.tx.execute('UPDATE shipments SET shipped_at = ? WHERE id = ?', [shippedAt, shipment.id]);
       await unit.command({
@@ -94,7 +97,9 @@ export class ShipmentService {
         payload: { shipmentId: shipment.id, shippedAt: payload.shippedAt, carrier: payload.carrier, trackingNumber: payload.trackingNumber, lines: payload.lines.map((l) => ({ itemNumber: l.sku, qty: l.quantity.value, uom: l.quantity.uom })) },
       });
       unit.after.push(() => ctx.stats.orders.shipped++);
+      return true;
     });
+    if (!applied) this.inventory.dedupHit(delivery.channel);
     this.seen.add(payload.eventId);
   }
 
@@ -130,34 +135,32 @@ export class ShipmentService {
       this.inventory.dedupHit(channel);
       return;
     }
-    const [row] = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [o.trackingNumber]);
-    if (!row) {
+    // DEFECT(non-monotonic-status): the merge is told to accept any status, so late events move it backwards.
+    const monotonic = !ctx.defects.has('non-monotonic-status');
+    // Read and write in one transaction: batches of one tracking number can be handled concurrently.
+    const outcome = await ctx.db.write(async (unit) => {
+      const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [o.trackingNumber]);
+      if (!row) return 'unknown' as const;
+      const shipment = decodeShipment(row);
+      const next = mergeShipmentStatus(shipment.status as ShipmentStatus, o.status, monotonic);
+      // DEFECT(no-event-dedup): without deduplication a repeated status is announced again.
+      const apply = next ?? (this.dedup || o.status === 'label_created' ? undefined : o.status);
+      if (!apply) return 'duplicate' as const;
+      const order = await readOrder(unit.tx, shipment.orderId);
+      await this.advanceShipment(unit, shipment, apply, o.occurredAt, order?.traceId, order?.dc ?? '', o.detail);
+      if (order && apply === 'delivered') {
+        const { changed } = await updateOrder(unit, order, { to: 'delivered', detail: o.detail ? `Delivered (${o.detail}).` : 'Delivered.' });
+        if (changed) unit.after.push(() => ctx.stats.orders.delivered++);
+      } else if (order && apply !== 'label_created') {
+        await updateOrder(unit, order, { to: 'shipped', detail: `Picked up by ${carrier}, tracking ${o.trackingNumber}.` });
+      }
+      return 'applied' as const;
+    });
+    if (outcome === 'unknown') {
       if (o.status !== 'label_created') ctx.log.info({ carrier, trackingNumber: o.trackingNumber, status: o.status }, 'tracking for an unknown tracking number; ignored');
       return;
     }
-    const shipment = decodeShipment(row);
-    // DEFECT(non-monotonic-status): the merge is told to accept any status, so late events move it backwards.
-    const monotonic = !ctx.defects.has('non-monotonic-status');
-    const next = mergeShipmentStatus(shipment.status as ShipmentStatus, o.status, monotonic);
-    if (!next) {
-      if (this.dedup) {
-        this.seen.add(o.eventId);
-        this.inventory.dedupHit(channel);
-        return;
-      }
-      // DEFECT(no-event-dedup): without deduplication a repeated status is announced again.
-      if (o.status === 'label_created') return;
-    }
-    const order = await readOrder(ctx.store, shipment.orderId);
-    await ctx.db.write(async (unit) => {
-      await this.advanceShipment(unit, shipment, next ?? o.status, o.occurredAt, order?.traceId, order?.dc ?? '', o.detail);
-      if (order && (next ?? o.status) === 'delivered') {
-        const { changed } = await updateOrder(unit, order, { to: 'delivered', detail: o.detail ? `Delivered (${o.detail}).` : 'Delivered.' });
-        if (changed) unit.after.push(() => ctx.stats.orders.delivered++);
-      } else if (order && (next ?? o.status) !== 'label_created') {
-        await updateOrder(unit, order, { to: 'shipped', detail: `Picked up by ${carrier}, tracking ${o.trackingNumber}.` });
-      }
-    });
+    if (outcome === 'duplicate') this.inventory.dedupHit(channel);
     this.seen.add(o.eventId);
   }
 
