@@ -19,6 +19,13 @@ export interface FindMaxRateOptions extends Omit<LoadOptions, 'rate' | 'count' |
   minAchievedRatio?: number;
   /** Pause between steps so the previous step's work drains (default 500 ms). */
   pauseMs?: number;
+  /**
+   * A step that fails is tried again this many times before the rate counts as not sustained
+   * (default 1): one scheduling hiccup on a small machine should not end the search.
+   */
+  retries?: number;
+  /** Load offered at half the start rate for this long before the search, not counted (default 2000 ms: JIT, pools). */
+  warmupMs?: number;
   /** Called after each step (progress lines). */
   onStep?: (step: RateStep) => void;
 }
@@ -28,6 +35,9 @@ export interface RateStep {
   sustained: boolean;
   /** Why not, in words. */
   reason?: string;
+  /** Attempts at this rate (a failed step is retried). */
+  tries: number;
+  /** The last attempt's report. */
   report: LoadReport;
 }
 
@@ -55,22 +65,31 @@ export function unsustainedBecause(report: LoadReport, options: Pick<FindMaxRate
 /**
  * The highest open-model rate a service sustains: steps the rate up by `factor` until errors,
  * p99, throughput or the backlog give out, then bisects between the last good and first bad rate.
- * Bounded: at most log_factor(maxRate/startRate) + 1 + refine steps of `stepMs` each.
+ * Bounded: at most (log_factor(maxRate/startRate) + 1 + refine) × (1 + retries) steps of `stepMs` each.
  */
 export async function findMaxRate(options: FindMaxRateOptions): Promise<MaxRateResult> {
   const factor = options.factor ?? 2;
   const stepMs = options.stepMs ?? 3000;
   const pauseMs = options.pauseMs ?? 500;
   const steps: RateStep[] = [];
-  const { startRate, maxRate, refine = 2, onStep, ...load } = options;
-  const attempt = async (rate: number): Promise<RateStep> => {
-    const report = await runLoad({ ...load, rate, durationMs: stepMs });
-    const reason = unsustainedBecause(report, options);
-    const step: RateStep = reason === undefined ? { rate, sustained: true, report } : { rate, sustained: false, reason, report };
-    steps.push(step);
-    onStep?.(step);
+  const { startRate, maxRate, refine = 2, onStep, retries = 1, warmupMs = 2000, ...rest } = options;
+  const { factor: _f, stepMs: _s, maxErrorRatio: _e, maxP99Ms: _p, minAchievedRatio: _a, pauseMs: _w, ...load } = rest;
+  if (warmupMs > 0) {
+    await runLoad({ ...load, rate: Math.max(1, startRate / 2), durationMs: warmupMs });
     await new Promise((r) => setTimeout(r, pauseMs));
-    return step;
+  }
+  const attempt = async (rate: number): Promise<RateStep> => {
+    let step: RateStep | undefined;
+    for (let tries = 1; tries <= 1 + retries; tries++) {
+      const report = await runLoad({ ...load, rate, durationMs: stepMs });
+      const reason = unsustainedBecause(report, options);
+      step = reason === undefined ? { rate, sustained: true, tries, report } : { rate, sustained: false, reason, tries, report };
+      onStep?.(step);
+      await new Promise((r) => setTimeout(r, pauseMs));
+      if (step.sustained) break;
+    }
+    steps.push(step!);
+    return step!;
   };
 
   let best: RateStep | undefined;

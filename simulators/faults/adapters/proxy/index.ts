@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { exchange } from '../../../../runtime/load/exchange.ts';
 import { WallClock } from '../../../../runtime/clock/wall-clock.ts';
 import { problem } from '../../../../runtime/http/problem.ts';
 import type { Clock, HttpResponse } from '../../../../runtime/ports.ts';
@@ -83,18 +84,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
   registerAdmin(app, faults, { prefix: ADMIN_PREFIX, contract: options.contract });
 
   const forward = async (req: FastifyRequest, headers: Record<string, string | string[]>): Promise<Upstream> => {
-    const res = await request(origin + prefix + req.url, {
-      method: req.method as 'GET',
+    const res = await exchange(agent, {
+      origin,
+      path: prefix + req.url,
+      method: req.method,
       headers,
-      body: Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined,
-      dispatcher: agent,
+      ...(Buffer.isBuffer(req.body) && req.body.length > 0 ? { body: req.body } : {}),
     });
-    const body = Buffer.from(await res.body.arrayBuffer());
     const out: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name.toLowerCase()] = value;
-    }
-    return { status: res.statusCode, headers: out, body };
+    for (const name in res.headers) if (!HOP_BY_HOP.has(name)) out[name] = res.headers[name]!;
+    return { status: res.status, headers: out, body: res.body };
   };
 
   app.route({
