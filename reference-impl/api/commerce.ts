@@ -151,11 +151,16 @@ class CommerceApi {
     const info = this.requests.get(request);
     if (info) this.ctx.metrics.requestDuration.observe({ operation: info.operationId }, (this.ctx.clock.now() - info.startedAt) / 1000);
     if (response.status >= 400 && response.headers['content-type'] === 'application/problem+json' && !response.body.includes('"instance"')) {
+      // A problem the contract handler wrote (400/404/405/413/415): add the request path and trace
+      // id, and make body pointers point into the body as the contract says (`/lines/0/sku`, not
+      // the runtime's `/body/lines/0/sku`; header and query pointers keep their prefix).
       try {
-        const body = JSON.parse(response.body) as Record<string, unknown>;
+        const body = JSON.parse(response.body) as Record<string, unknown> & { errors?: Array<{ pointer: string; message: string }> };
         const q = request.path.indexOf('?');
         body.instance = q === -1 ? request.path : request.path.slice(0, q);
         if (info) body.traceId = info.traceId;
+        if (Array.isArray(body.errors)) body.errors = body.errors.map((e) => ({ ...e, pointer: e.pointer.startsWith('/body/') ? e.pointer.slice('/body'.length) : e.pointer }));
+        if (typeof body.detail === 'string') body.detail = body.detail.replace(/(^|\s)\/body\//g, '$1/');
         return { ...response, body: JSON.stringify(body) };
       } catch {
         return response;

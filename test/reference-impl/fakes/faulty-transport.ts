@@ -12,7 +12,9 @@ export type Fault =
   /** The system processed it, but the answer was lost. */
   | { kind: 'lost-answer' }
   /** A 200 whose body is not JSON. */
-  | { kind: 'garbage' };
+  | { kind: 'garbage' }
+  /** The call takes this long (virtual ms), then proceeds. */
+  | { kind: 'delay'; ms: number };
 
 export interface FaultRule {
   target: string;
@@ -86,6 +88,9 @@ export class FaultyTransport implements Transport {
           throw new TransportError(target, 'reset', 'connection reset after the request was processed');
         case 'garbage':
           return { status: 200, headers: { 'content-type': 'application/json' }, body: '{"truncated' };
+        case 'delay':
+          await this.clock.sleep(rule.fault.ms);
+          break;
       }
     }
     const res = await this.inner.send(target, req, options);
