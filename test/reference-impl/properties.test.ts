@@ -17,7 +17,7 @@ type Mutation = { describe: string; body?: string; headers?: Record<string, stri
 /** A request that the contract (or the layer's own rules) must refuse, described for the report. */
 const malformed: fc.Arbitrary<Mutation> = (() => {
   const valid = orderBody([['BRG-6204', 2], ['VLV-100', 1]]) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const at = (path: string[], value: unknown, remove = false): string => {
+  const at = (path: readonly string[], value: unknown, remove = false): string => {
     const copy = structuredClone(valid);
     let node = copy;
     for (const k of path.slice(0, -1)) node = node[k];
