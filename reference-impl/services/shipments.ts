@@ -213,8 +213,10 @@ export class GoodsIssueHandler implements CommandHandler {
     const p = msg.payload as { shipmentId: string; shippedAt: string; carrier: string; trackingNumber: string; lines: ErpSchemas['ItemQuantity'][] };
     const order = await readOrder(ctx.store, msg.key);
     if (!order) return { kind: 'fail', reason: `order ${msg.key} is not on record`, payload: p };
+    // DEFECT(no-event-dedup): a repeated shipment confirmation posts its goods issue again.
+    const dedup = !ctx.defects.has('no-event-dedup');
     const [row] = await ctx.store.query<{ gi_number: SqlValue }>('SELECT gi_number FROM shipments WHERE id = ?', [p.shipmentId]);
-    if (row?.gi_number) return this.posted(msg, String(row.gi_number));
+    if (row?.gi_number && dedup) return this.posted(msg, String(row.gi_number));
     const timeout = ctx.config.timeouts.downstreamMs;
     let salesOrderNumber = order.soNumber;
     if (!salesOrderNumber) {
@@ -223,7 +225,7 @@ export class GoodsIssueHandler implements CommandHandler {
       salesOrderNumber = found.kind === 'ok' ? (found.data as ErpSchemas['SalesOrderList']).items[0]?.salesOrderNumber : undefined;
       if (!salesOrderNumber) return { kind: 'retry', outcome: { kind: 'transient', reason: `order ${order.id} shipped but is not booked in the ERP yet`, indeterminate: false, throttled: false } };
     }
-    if (msg.lookupFirst) {
+    if (msg.lookupFirst && dedup) {
       const found = await session.call(timeout, (signal) => ctx.erp.GET('/goods-issues', { params: { query: { externalReference: p.shipmentId } }, headers: traceHeaders(ctx, msg.traceId), signal }));
       if (found.kind === 'transient' || found.kind === 'blocked') return { kind: 'retry', outcome: found };
       const existing = found.kind === 'ok' ? (found.data as ErpSchemas['GoodsIssueList']).items[0] : undefined;
