@@ -120,6 +120,15 @@ export function createSimulatorHandler<Operations>(
   };
 }
 
+/**
+ * Adds `instance` (the request path) to a problem+json answer that lacks it, e.g. one a fault
+ * injector produced in front of the simulator, so that what is served still meets contracts
+ * whose Problem requires it (wms, carriers).
+ */
+export function withProblemInstance(handler: HttpHandler): HttpHandler {
+  return async (request) => conform(await handler(request), undefined, request, undefined);
+}
+
 /** Whether `entry` declares `status` (exactly, as `4XX`, or as `default`). */
 export function declares(entry: OperationEntry, status: number): boolean {
   const responses = entry.operation.responses ?? {};

@@ -148,8 +148,10 @@ export interface WorkloadStats {
   /** Operations invoked / completed, by kind. */
   invoked: Record<WorkloadOperationKind, number>;
   completed: Record<WorkloadOutcome, number>;
-  /** Operations in flight plus follow-ups (cancels, returns, retries) still scheduled. */
+  /** Operations in flight plus follow-ups (cancels, returns, double submissions) still scheduled. */
   pending: number;
+  /** Operations in flight (waiting for an answer or between retries). */
+  inFlight: number;
 }
 
 interface RunSpec {
@@ -204,7 +206,9 @@ export class StorefrontWorkload {
     invoked: { createOrder: 0, cancelOrder: 0, createReturn: 0, getAvailability: 0, getOrder: 0 },
     completed: { ok: 0, fail: 0, info: 0 },
     pending: 0,
+    inFlight: 0,
   };
+  private readonly followUps = new Set<Timer>();
   private idleWaiters: Array<() => void> = [];
 
   constructor(ports: WorkloadPorts, options: Partial<WorkloadOptions> = {}, observer: WorkloadObserver = { onInvoke: () => undefined, onComplete: () => undefined }) {
@@ -238,11 +242,19 @@ export class StorefrontWorkload {
     this.scheduleArrival(this.startedAt);
   }
 
-  /** No new orders arrive; operations in flight and scheduled follow-ups still run. */
-  stop(): void {
+  /**
+   * No new orders arrive; operations in flight still complete. Scheduled follow-ups (cancels,
+   * returns, double submissions) still run unless `dropFollowUps` (a bounded run that ends now).
+   */
+  stop(options: { dropFollowUps?: boolean } = {}): void {
     this.arriving = false;
     this.arrivalTimer?.cancel();
     this.arrivalTimer = undefined;
+    if (options.dropFollowUps) {
+      for (const timer of this.followUps) timer.cancel();
+      this.counts.pending -= this.followUps.size;
+      this.followUps.clear();
+    }
     this.checkIdle();
   }
 
@@ -365,6 +377,7 @@ export class StorefrontWorkload {
     // Its own stream for retry waits and span ids, so concurrent operations of one order never share draws.
     const random = spec.random.fork(spec.label ?? (spec.doubleSubmit ? `${spec.kind}/double` : spec.kind));
     this.counts.pending++;
+    this.counts.inFlight++;
     try {
       let last: { response?: HttpResponse; orderId?: string } = {};
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -404,6 +417,7 @@ export class StorefrontWorkload {
       return last;
     } finally {
       this.counts.pending--;
+      this.counts.inFlight--;
       this.checkIdle();
     }
   }
@@ -435,10 +449,12 @@ export class StorefrontWorkload {
   /** Runs `fn` after `ms`, counted as pending work so `idle()` waits for it. */
   private later(ms: number, fn: () => unknown): void {
     this.counts.pending++;
-    this.clock.setTimer(ms, () => {
+    const timer = this.clock.setTimer(ms, () => {
+      this.followUps.delete(timer);
       this.counts.pending--;
       void Promise.resolve(fn()).finally(() => this.checkIdle());
     });
+    this.followUps.add(timer);
   }
 
   private checkIdle(): void {

@@ -51,7 +51,8 @@ export function assertConforms(name: string, request: HttpRequest, response: Htt
   const found = findOperation(operations, request.method, q === -1 ? request.path : request.path.slice(0, q));
   const where = `${name} ${request.method} ${request.path} → ${response.status}`;
   const contentType = (response.headers['content-type'] ?? '').split(';')[0]!.trim();
-  if (response.status >= 500) throw new ConformanceError(`${where}: a simulator must never answer 5xx on its own: ${response.body}`);
+  // A fault the injector answered (it says so in x-faultline-fault) may be a 5xx; it must still conform.
+  if (response.status >= 500 && response.headers['x-faultline-fault'] === undefined) throw new ConformanceError(`${where}: a simulator must never answer 5xx on its own: ${response.body}`);
   if (!('entry' in found)) {
     // Off-contract paths: 404/405 problem+json is the only acceptable answer.
     if (![404, 405].includes(response.status) || contentType !== 'application/problem+json') {
