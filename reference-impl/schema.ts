@@ -35,7 +35,9 @@ export const SCHEMA: readonly string[] = [
     created_at BIGINT NOT NULL,
     PRIMARY KEY (partner, operation, idem_key)
   )`,
-  // The layer's stock view per (distribution center, sku); `version` is the WMS sequence reflected.
+  // The layer's stock view per (distribution center, sku): `version` is the WMS sequence reflected
+  // (what the availability API reports), `revision` counts every change of the view (what the
+  // canonical inventory events carry, +1 per event).
   `CREATE TABLE IF NOT EXISTS stock (
     dc TEXT NOT NULL,
     sku TEXT NOT NULL,
@@ -43,6 +45,7 @@ export const SCHEMA: readonly string[] = [
     on_hand BIGINT NOT NULL,
     reserved BIGINT NOT NULL,
     version BIGINT NOT NULL,
+    revision BIGINT NOT NULL,
     as_of BIGINT NOT NULL,
     PRIMARY KEY (dc, sku)
   )`,
@@ -53,6 +56,7 @@ export const SCHEMA: readonly string[] = [
     sku TEXT NOT NULL,
     dc TEXT NOT NULL,
     qty BIGINT NOT NULL,
+    trace_id TEXT NOT NULL,
     PRIMARY KEY (order_id, sku)
   )`,
   `CREATE INDEX IF NOT EXISTS reservations_by_position ON reservations (dc, sku)`,

@@ -45,11 +45,11 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * Emits a canonical event in `unit`, with a fresh id (Random port), the clock's time and a span of
- * the trace `traceId`. (Drawing inside a transaction is fine: only PostgreSQL re-runs one, and
+ * the trace `traceId` (a new trace when the event starts one). (Drawing inside a transaction is fine: only PostgreSQL re-runs one, and
  * PostgreSQL worlds are not seed-replayed.)
  */
 export function emit<T extends CanonicalEventType>(ctx: LayerContext, unit: Unit, type: T, subject: string, traceId: string | undefined, data: EventData<T>): void {
-  unit.emit(cloudEvent(type, { id: ctx.random.uuid(), source: ctx.config.eventSource, time: iso(unit.now), subject, traceparent: traceId ? ctx.tracer.traceparent(traceId) : undefined }, data));
+  unit.emit(cloudEvent(type, { id: ctx.random.uuid(), source: ctx.config.eventSource, time: iso(unit.now), subject, traceparent: ctx.tracer.traceparent(traceId ?? ctx.tracer.traceId()) }, data));
 }
 
 /** Headers of an outbound call in the trace `traceId`. */

@@ -16,6 +16,7 @@ interface StockRow {
   on_hand: SqlValue;
   reserved: SqlValue;
   version: SqlValue;
+  revision: SqlValue;
   uom: SqlValue;
 }
 
@@ -38,15 +39,17 @@ const ADJUSTMENT_REASON: Record<string, 'receipt' | 'cycle_count' | 'damage' | '
   shipment: 'shipment',
 };
 
-const RESERVE = 'UPDATE stock SET reserved = reserved + ? WHERE dc = ? AND sku = ? AND on_hand - reserved >= ? RETURNING on_hand, reserved, version, uom';
+const RESERVE = 'UPDATE stock SET reserved = reserved + ?, revision = revision + 1 WHERE dc = ? AND sku = ? AND on_hand - reserved >= ? RETURNING on_hand, reserved, version, revision, uom';
 // DEFECT(stale-atp): availability checked against on-hand alone, ignoring open reservations.
-const RESERVE_STALE = 'UPDATE stock SET reserved = reserved + ? WHERE dc = ? AND sku = ? AND on_hand >= ? RETURNING on_hand, reserved, version, uom';
-const UNRESERVE = 'UPDATE stock SET reserved = CASE WHEN reserved > ? THEN reserved - ? ELSE 0 END WHERE dc = ? AND sku = ? RETURNING on_hand, reserved, version, uom';
+const RESERVE_STALE = 'UPDATE stock SET reserved = reserved + ?, revision = revision + 1 WHERE dc = ? AND sku = ? AND on_hand >= ? RETURNING on_hand, reserved, version, revision, uom';
+const UNRESERVE = 'UPDATE stock SET reserved = CASE WHEN reserved > ? THEN reserved - ? ELSE 0 END, revision = revision + 1 WHERE dc = ? AND sku = ? RETURNING on_hand, reserved, version, revision, uom';
+/** Takes back a reservation made earlier in the same transaction (nobody saw it: no revision). */
+const UNDO_RESERVE = 'UPDATE stock SET reserved = reserved - ?, revision = revision - 1 WHERE dc = ? AND sku = ?';
 
 const reservationInsertSql = new Map<number, string>();
 const reservationInsert = (n: number): string => {
   let sql = reservationInsertSql.get(n);
-  if (!sql) reservationInsertSql.set(n, (sql = `INSERT INTO reservations (order_id, sku, dc, qty) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?)').join(', ')}`));
+  if (!sql) reservationInsertSql.set(n, (sql = `INSERT INTO reservations (order_id, sku, dc, qty, trace_id) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?)').join(', ')}`));
   return sql;
 };
 
@@ -75,7 +78,7 @@ export class InventoryService {
     const now = this.ctx.clock.now();
     await this.ctx.store.transaction(async (tx) => {
       for (const s of initial) {
-        await tx.execute('INSERT INTO stock (dc, sku, uom, on_hand, reserved, version, as_of) VALUES (?, ?, ?, ?, 0, ?, ?) ON CONFLICT (dc, sku) DO NOTHING', [s.distributionCenter, s.sku, s.uom, s.onHand, s.version ?? 0, now]);
+        await tx.execute('INSERT INTO stock (dc, sku, uom, on_hand, reserved, version, revision, as_of) VALUES (?, ?, ?, ?, 0, ?, 0, ?) ON CONFLICT (dc, sku) DO NOTHING', [s.distributionCenter, s.sku, s.uom, s.onHand, s.version ?? 0, now]);
       }
     });
     for (const s of initial) if (!this.ctx.catalogue.has(s.sku)) this.ctx.catalogue.set(s.sku, s.uom);
@@ -96,7 +99,7 @@ export class InventoryService {
       }
       if (taken.length === demand.length) {
         const params: SqlValue[] = [];
-        for (const { d } of taken) params.push(orderId, d.sku, dc, d.qty);
+        for (const { d } of taken) params.push(orderId, d.sku, dc, d.qty, traceId);
         await unit.tx.execute(reservationInsert(taken.length), params);
         for (const { d, row } of taken) {
           const uom = String(row.uom) as Uom;
@@ -106,13 +109,13 @@ export class InventoryService {
             levels: levels(row, this.staleAtp),
             delta: { value: d.qty, uom },
             reason: 'order_allocation',
-            version: Number(row.version),
+            version: Number(row.revision),
             orderId,
           });
         }
         return dc;
       }
-      for (const { d } of taken) await unit.tx.query(UNRESERVE, [d.qty, d.qty, dc, d.sku]);
+      for (const { d } of taken) await unit.tx.execute(UNDO_RESERVE, [d.qty, dc, d.sku]);
     }
     return undefined;
   }
@@ -144,7 +147,7 @@ export class InventoryService {
       levels: levels(row, this.staleAtp),
       delta: { value: -qty, uom: String(row.uom) as Uom },
       reason,
-      version: Number(row.version),
+      version: Number(row.revision),
       orderId,
     });
   }
@@ -169,42 +172,48 @@ export class InventoryService {
     const ctx = this.ctx;
     const { distributionCenter: dc, sku, sequence } = payload;
     const applied = await ctx.db.write(async (unit) => {
-      const [row] = await unit.tx.query<StockRow>('SELECT on_hand, reserved, version, uom FROM stock WHERE dc = ? AND sku = ?', [dc, sku]);
+      const [row] = await unit.tx.query<StockRow>('SELECT on_hand, reserved, version, revision, uom FROM stock WHERE dc = ? AND sku = ?', [dc, sku]);
       const current = row ? { onHand: Number(row.on_hand), reserved: Number(row.reserved), version: Number(row.version) } : undefined;
       const decision = applyAdjustment(current, sequence, payload.onHand);
       let settledQty = 0;
+      let orderTrace: string | undefined;
       if (payload.reason === 'shipment' && payload.reference) {
-        const rows = await unit.tx.query<{ qty: SqlValue }>('DELETE FROM reservations WHERE order_id = ? AND sku = ? AND dc = ? RETURNING qty', [payload.reference, sku, dc]);
-        for (const r of rows) settledQty += Number(r.qty);
+        const rows = await unit.tx.query<{ qty: SqlValue; trace_id: SqlValue }>('DELETE FROM reservations WHERE order_id = ? AND sku = ? AND dc = ? RETURNING qty, trace_id', [payload.reference, sku, dc]);
+        for (const r of rows) {
+          settledQty += Number(r.qty);
+          orderTrace = String(r.trace_id);
+        }
       }
       const onHand = decision.apply ? payload.onHand : (current?.onHand ?? 0);
       const reserved = Math.max(0, (current?.reserved ?? 0) - settledQty);
       const version = decision.apply ? sequence : (current?.version ?? 0);
+      // One revision per event announced below.
+      const revision = Number(row?.revision ?? 0) + (decision.apply ? 1 : 0) + (settledQty > 0 ? 1 : 0);
       if (!current) {
-        await unit.tx.execute('INSERT INTO stock (dc, sku, uom, on_hand, reserved, version, as_of) VALUES (?, ?, ?, ?, 0, ?, ?)', [dc, sku, payload.uom, onHand, version, unit.now]);
+        await unit.tx.execute('INSERT INTO stock (dc, sku, uom, on_hand, reserved, version, revision, as_of) VALUES (?, ?, ?, ?, 0, ?, ?, ?)', [dc, sku, payload.uom, onHand, version, revision, unit.now]);
       } else if (decision.apply || settledQty > 0) {
-        await unit.tx.execute('UPDATE stock SET on_hand = ?, reserved = ?, version = ?, as_of = ? WHERE dc = ? AND sku = ?', [onHand, reserved, version, unit.now, dc, sku]);
+        await unit.tx.execute('UPDATE stock SET on_hand = ?, reserved = ?, version = ?, revision = ?, as_of = ? WHERE dc = ? AND sku = ?', [onHand, reserved, version, revision, unit.now, dc, sku]);
       }
       const uom = (row ? String(row.uom) : payload.uom) as Uom;
-      const after: StockRow = { on_hand: onHand, reserved, version, uom };
       if (decision.apply) {
-        emit(ctx, unit, 'inventory.adjusted', inventoryKey(sku, dc), undefined, {
+        const adjustedRevision = revision - (settledQty > 0 ? 1 : 0);
+        emit(ctx, unit, 'inventory.adjusted', inventoryKey(sku, dc), orderTrace, {
           sku,
           distributionCenter: dc,
-          levels: levels(after, this.staleAtp),
+          levels: levels({ on_hand: onHand, reserved: current?.reserved ?? 0, version, revision: adjustedRevision, uom }, this.staleAtp),
           delta: { value: decision.delta, uom },
           reason: ADJUSTMENT_REASON[payload.reason] ?? 'cycle_count',
-          version,
+          version: adjustedRevision,
         });
       }
       if (settledQty > 0) {
-        emit(ctx, unit, 'inventory.released', inventoryKey(sku, dc), undefined, {
+        emit(ctx, unit, 'inventory.released', inventoryKey(sku, dc), orderTrace, {
           sku,
           distributionCenter: dc,
-          levels: levels(after, this.staleAtp),
+          levels: levels({ on_hand: onHand, reserved, version, revision, uom }, this.staleAtp),
           delta: { value: -settledQty, uom },
           reason: 'order_shipped',
-          version,
+          version: revision,
           orderId: payload.reference!,
         });
       }
@@ -234,7 +243,7 @@ export class InventoryService {
       }
     | undefined
   > {
-    const rows = await this.ctx.store.query<StockRow & { dc: string; as_of: SqlValue }>('SELECT dc, uom, on_hand, reserved, version, as_of FROM stock WHERE sku = ? ORDER BY dc', [sku]);
+    const rows = await this.ctx.store.query<StockRow & { dc: string; as_of: SqlValue }>('SELECT dc, uom, on_hand, reserved, version, revision, as_of FROM stock WHERE sku = ? ORDER BY dc', [sku]);
     if (rows.length === 0) return undefined;
     const order = [...this.ctx.dcs.keys()];
     rows.sort((a, b) => (order.indexOf(String(a.dc)) + 1 || 1e9) - (order.indexOf(String(b.dc)) + 1 || 1e9));

@@ -53,7 +53,7 @@ export class ReconciliationService {
     const found = { units: 0, positions: 0 };
     await ctx.db.write(async (unit) => {
       for (const item of snapshot.items) {
-        const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT on_hand, reserved, version, uom FROM stock WHERE dc = ? AND sku = ?', [dc, item.sku]);
+        const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT on_hand, reserved, version, revision, uom FROM stock WHERE dc = ? AND sku = ?', [dc, item.sku]);
         const current = row ? { onHand: Number(row.on_hand), reserved: Number(row.reserved), version: Number(row.version) } : undefined;
         const decision = reconcilePosition(current, { onHand: item.onHand, version: item.version });
         if (!decision.adopt) continue;
@@ -62,10 +62,12 @@ export class ReconciliationService {
           const gone = await unit.tx.query<{ qty: SqlValue }>('DELETE FROM reservations WHERE order_id = ? AND sku = ? AND dc = ? RETURNING qty', [orderId, item.sku, dc]);
           for (const g of gone) reserved = Math.max(0, reserved - Number(g.qty));
         }
-        if (row) await unit.tx.execute('UPDATE stock SET on_hand = ?, reserved = ?, version = ?, as_of = ? WHERE dc = ? AND sku = ?', [item.onHand, reserved, item.version, unit.now, dc, item.sku]);
-        else await unit.tx.execute('INSERT INTO stock (dc, sku, uom, on_hand, reserved, version, as_of) VALUES (?, ?, ?, ?, 0, ?, ?)', [dc, item.sku, item.uom, item.onHand, item.version, unit.now]);
         const drift = decision.drift;
-        if (drift > 0 || !row) {
+        const announce = drift > 0 || !row;
+        const revision = Number(row?.revision ?? 0) + (announce ? 1 : 0);
+        if (row) await unit.tx.execute('UPDATE stock SET on_hand = ?, reserved = ?, version = ?, revision = ?, as_of = ? WHERE dc = ? AND sku = ?', [item.onHand, reserved, item.version, revision, unit.now, dc, item.sku]);
+        else await unit.tx.execute('INSERT INTO stock (dc, sku, uom, on_hand, reserved, version, revision, as_of) VALUES (?, ?, ?, ?, 0, ?, ?, ?)', [dc, item.sku, item.uom, item.onHand, item.version, revision, unit.now]);
+        if (announce) {
           found.units += drift;
           found.positions++;
           const uom = (row ? String(row.uom) : item.uom) as Uom;
@@ -79,7 +81,7 @@ export class ReconciliationService {
             },
             delta: { value: item.onHand - (current?.onHand ?? 0), uom },
             reason: 'reconciliation',
-            version: item.version,
+            version: revision,
           });
         }
         if (!ctx.catalogue.has(item.sku)) unit.after.push(() => ctx.catalogue.set(item.sku, item.uom));
