@@ -707,7 +707,11 @@ function duplicate(externalReference: string, names: Record<string, string>, wha
 }
 
 /** The external reference a request names (body or query), for the request log. */
-function referenceOf(_entry: OperationEntry, request: HttpRequest): string | undefined {
+function referenceOf(_entry: OperationEntry, request: HttpRequest, body: unknown): string | undefined {
+  if (body !== undefined) {
+    const value = (body as { externalReference?: unknown }).externalReference;
+    if (typeof value === 'string') return value;
+  }
   const q = request.path.indexOf('?');
   if (q !== -1) {
     const ref = new URLSearchParams(request.path.slice(q + 1)).get('externalReference');

@@ -60,8 +60,11 @@ export interface SimulatorHandlerOptions<OperationId extends string> {
   problemTypeBase?: string;
   /** The system's own slug for a runtime problem slug (`invalid-request` → `validation`). */
   problemSlugs?: Record<string, string>;
-  /** Finds the business reference of a request (for the request log). */
-  reference?: (entry: OperationEntry, request: HttpRequest) => string | undefined;
+  /**
+   * Finds the business reference of a request (for the request log). `body` is the parsed,
+   * validated body when the operation ran, undefined when the request was refused before.
+   */
+  reference?: (entry: OperationEntry, request: HttpRequest, body: unknown) => string | undefined;
   /** Tells clients apart (the key rate limits are kept per), for the request log. */
   client?: (request: HttpRequest) => string;
   /** Called once per answered request. */
@@ -78,9 +81,12 @@ export function createSimulatorHandler<Operations>(
 ): HttpHandler {
   const { clock, random, serviceTime } = options;
   const timed: Record<string, unknown> = {};
+  const bodies = new WeakMap<HttpRequest, unknown>();
   for (const [operationId, handler] of Object.entries(handlers as Record<string, (ctx: never) => Promise<HttpResponse>>)) {
     const distribution = (serviceTime.perOperation as Record<string, Distribution | undefined> | undefined)?.[operationId] ?? serviceTime.default;
     timed[operationId] = async (ctx: never) => {
+      const { request, body } = ctx as { request: HttpRequest; body: unknown };
+      if (body !== undefined) bodies.set(request, body);
       const ms = sample(random, distribution);
       if (ms > 0) await clock.sleep(ms);
       return handler(ctx);
@@ -109,7 +115,7 @@ export function createSimulatorHandler<Operations>(
         answeredAt: clock.now(),
         status: response.status,
       };
-      const reference = entry && options.reference?.(entry, request);
+      const reference = entry && options.reference?.(entry, request, bodies.get(request));
       if (reference !== undefined) record.reference = reference;
       if (options.client) record.client = options.client(request);
       const until = retryAfterInstant(response.headers['retry-after'], record.answeredAt);

@@ -228,6 +228,8 @@ export class WmsSimulator {
   private readonly skus = new Map<string, SkuState>();
   private readonly reservations = new Map<string, S['Reservation']>();
   private readonly reservationList: S['Reservation'][] = [];
+  /** Active reservations by the order they hold stock for. */
+  private readonly activeByReference = new Map<string, S['Reservation'][]>();
   private readonly orders = new Map<string, FoState>();
   private readonly orderList: FulfillmentOrderTruth[] = [];
   private readonly returns = new Map<string, ReturnTruth>();
@@ -334,6 +336,7 @@ export class WmsSimulator {
         if (!reservation) return this.problem(404, 'not-found', 'Reservation not found', `No reservation ${params.path.reservationId} at ${this.dc}.`);
         if (reservation.status === 'active') {
           reservation.status = 'released';
+          this.forgetActive(reservation);
           this.changeAllocated(this.skus.get(reservation.sku)!, -reservation.quantity.value, 'reservation_released', reservation.reservationId);
         }
         return { status: 204, headers: {}, body: '' };
@@ -371,6 +374,9 @@ export class WmsSimulator {
     const reservation: S['Reservation'] = { reservationId: body.reservationId, sku: body.sku, quantity: body.quantity, reference: body.reference, status: 'active', createdAt: iso(this.clock.now()) };
     this.reservations.set(body.reservationId, reservation);
     this.reservationList.push(reservation);
+    const held = this.activeByReference.get(body.reference);
+    if (held) held.push(reservation);
+    else this.activeByReference.set(body.reference, [reservation]);
     this.changeAllocated(sku, body.quantity.value, 'reserved', body.reservationId);
     return json(201, reservation, { location: `/reservations/${encodeURIComponent(body.reservationId)}` });
   }
@@ -397,8 +403,8 @@ export class WmsSimulator {
 
     // Stock from the order's own active reservations first, then from available stock.
     const reserved = new Map<string, S['Reservation'][]>();
-    for (const r of this.reservationList) {
-      if (r.status === 'active' && r.reference === body.orderReference && needed.has(r.sku)) reserved.set(r.sku, [...(reserved.get(r.sku) ?? []), r]);
+    for (const r of this.activeByReference.get(body.orderReference) ?? []) {
+      if (r.status === 'active' && needed.has(r.sku)) reserved.set(r.sku, [...(reserved.get(r.sku) ?? []), r]);
     }
     const short: FieldProblem[] = [];
     for (const [i, line] of body.lines.entries()) {
@@ -416,6 +422,7 @@ export class WmsSimulator {
       const sku = this.skus.get(skuName)!;
       for (const r of reserved.get(skuName) ?? []) {
         r.status = 'consumed';
+        this.forgetActive(r);
         this.changeAllocated(sku, -r.quantity.value, 'reservation_released', r.reservationId);
       }
       this.changeAllocated(sku, want, 'allocated', body.fulfillmentOrderId);
@@ -687,6 +694,14 @@ export class WmsSimulator {
       headers: { source: this.system, 'content-type': 'application/json', 'x-wms-event-type': payload.eventType },
       body: JSON.stringify(payload),
     });
+  }
+
+  private forgetActive(reservation: S['Reservation']): void {
+    const held = this.activeByReference.get(reservation.reference);
+    if (!held) return;
+    const rest = held.filter((r) => r !== reservation);
+    if (rest.length > 0) this.activeByReference.set(reservation.reference, rest);
+    else this.activeByReference.delete(reservation.reference);
   }
 
   private need(sku: string): SkuState {
