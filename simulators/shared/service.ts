@@ -150,7 +150,9 @@ function conform(response: HttpResponse, entry: OperationEntry | undefined, requ
     return response;
   }
   let status = response.status;
-  if (entry && status >= 400 && status < 500 && !declares(entry, status)) {
+  // Only the runtime's own refusals are re-mapped; a simulator's answers must be declared as they are.
+  const fromRuntime = typeof body.type === 'string' && body.type.startsWith(RUNTIME_PROBLEM_BASE);
+  if (entry && fromRuntime && status >= 400 && status < 500 && !declares(entry, status)) {
     const declared = [400, 422, 404].find((s) => declares(entry, s));
     if (declared !== undefined) status = declared;
   }
