@@ -25,7 +25,7 @@ export {
   type FieldProblem,
   type Distribution,
 } from './plan.ts';
-export { FaultInjector, type FaultInjectorOptions, type FaultPlanInput } from './injector.ts';
+export { FaultInjector, CONNECTION_FAULT_HEADER, type FaultInjectorOptions, type FaultPlanInput } from './injector.ts';
 export { FaultSet, type CallInfo, type CallPlan, type MessagePlan, type FaultStatus, type ScheduledCrash } from './fault-set.ts';
 export { parseTarget, checkTarget, channelMatches, TARGET_PATTERN, type FaultTarget } from './target.ts';
 export { CHANNELS, knownSystems, contractOf, systemOf } from './catalog.ts';

@@ -20,6 +20,9 @@ import type { FaultSpec } from './kinds.ts';
 import { checkFaultEntry, FaultPlanError, parseFaultPlan, type CompiledFault, type FaultPlan } from './plan.ts';
 import { splitSystemName } from './target.ts';
 
+/** Marks an answer whose connection must be closed (`close`) or reset (`reset`) instead of sent. */
+export const CONNECTION_FAULT_HEADER = 'x-faultline-connection';
+
 export interface FaultInjectorOptions {
   clock: Clock;
   /** The run's `faults` stream (`random.fork('faults')`); each fault forks its own from it. */
@@ -72,16 +75,30 @@ export class FaultInjector {
 
   /**
    * The handler of one system (`erp`, `wms@DC-EAST`) with the plan's faults on it: for serving a
-   * simulator over HTTP (`faultline sim --faults`). A refused or reset call throws a
-   * TransportError (see `adapters/sockets.ts` to turn it into a closed connection); a timeout never
-   * settles.
+   * simulator over HTTP (`faultline sim --faults`). A timeout never settles. A refused call or a
+   * lost answer (`lost-ack`, mode reset) throws a TransportError; with `{ sockets: true }` it is
+   * instead an answer marked with the `x-faultline-connection` header (`close` or `reset`), which
+   * `socketFaults` (adapters/sockets.ts, a serveHandler `setup`) turns into a closed or reset
+   * connection.
+   *
+   * @example
+   *   const handler = injector.wrapHandler('erp', erp.handler, { sockets: true });
+   *   await serveHandler(handler, { port, setup: socketFaults });
    */
-  wrapHandler(system: string, handler: HttpHandler): HttpHandler {
+  wrapHandler(system: string, handler: HttpHandler, options: { sockets?: boolean } = {}): HttpHandler {
     const { system: name, instance } = splitSystemName(system);
-    return (req) => {
+    const sockets = options.sockets === true;
+    return async (req) => {
       const plan = this.set.planCall({ system: name, instance, method: req.method, path: req.path });
       if (!plan) return handler(req);
-      return this.execute(plan, system, req, undefined, handler, handler);
+      try {
+        return await this.execute(plan, system, req, undefined, handler, handler);
+      } catch (error) {
+        if (sockets && error instanceof TransportError && (error.code === 'refused' || error.code === 'reset')) {
+          return { status: 503, headers: { [CONNECTION_FAULT_HEADER]: error.code === 'reset' ? 'reset' : 'close' }, body: '' };
+        }
+        throw error;
+      }
     };
   }
 
