@@ -132,7 +132,7 @@ export class PelicanSimulator {
         const j = this.batchRandom.int(0, i);
         [events[i], events[j]] = [events[j]!, events[i]!];
       }
-      const batch: S['TrackingBatch'] = { batch_id: this.ids.lower('bat_', 16), sent_ms: this.clock.now(), events };
+      const batch: S['TrackingBatch'] = { batch_id: this.ids.lower('bat_', 16), sent_ms: Math.floor(this.clock.now()), events };
       this.messages.push({ at: this.clock.now(), id: batch.batch_id, eventIds: events.map((e) => e.event_uid) });
       this.emitter.emit({
         id: batch.batch_id,
@@ -190,7 +190,7 @@ export class PelicanSimulator {
         { pointer: `/packages/${wrong}/kind`, message: `must be ${level.kind} for ${body.service_level}` },
       ]);
     }
-    const now = this.clock.now();
+    const now = Math.floor(this.clock.now());
     const label_id = this.ids.lower('lbl_', 16);
     const tracking_code = this.ids.upper('PLC-', 12);
     const label: LabelTruth = { trackingNumber: tracking_code, labelId: label_id, reference: body.client_reference, service: body.service_level, createdAt: now };
@@ -209,7 +209,7 @@ export class PelicanSimulator {
     if (!state) return this.problem(404, 'not-found', 'Label not found', `No label ${labelId}.`);
     const label = state.label;
     if (label.handedOverAt !== undefined) return this.problem(409, 'already-tendered', 'Already tendered', `Label ${labelId} was tendered at ${label.handedOverAt} ms.`);
-    const now = this.clock.now();
+    const now = Math.floor(this.clock.now());
     label.handedOverAt = now;
     const random = this.random.fork(`journey/${label.trackingNumber}`);
     const o = this.options;

@@ -72,8 +72,9 @@ export type Milestone =
 
 /** Plans the journey from pickup at `start`; the caller maps milestones to its own events. */
 export function planJourney(start: number, random: Random, o: TransitOptions): Milestone[] {
-  const out: Milestone[] = [{ kind: 'picked_up', at: start }];
-  let t = start;
+  const begin = Math.floor(start);
+  const out: Milestone[] = [{ kind: 'picked_up', at: begin }];
+  let t = begin;
   for (let hub = 0; hub < o.hubs; hub++) {
     t += sample(random, hub === 0 ? o.toFirstHub : o.betweenHubs);
     out.push({ kind: 'hub_arrival', at: Math.round(t), hub });
@@ -176,7 +177,7 @@ export class TrackingBook<P> {
   private run(pushes: PlannedPush<P>[], index = 0): void {
     const next = pushes[index];
     if (!next) return;
-    this.clock.setTimer(Math.max(0, next.at - this.clock.now()), () => {
+    this.clock.setTimer(Math.max(0, Math.ceil(next.at - this.clock.now())), () => {
       const push = { at: this.clock.now(), duplicate: next.duplicate, outOfOrder: next.outOfOrder };
       next.event.pushes.push(push);
       this.deliver(next.event, push);

@@ -1,6 +1,7 @@
 import { createContractHandler, type ContractHandlerOptions, type OperationHandlers } from '../../runtime/http/contract-handler.ts';
 import type { OpenApiDocument, OperationEntry } from '../../runtime/http/openapi-document.ts';
-import { sample, type Distribution } from '../../runtime/random/distributions.ts';
+import type { Distribution } from '../../runtime/random/distributions.ts';
+import { sampleMs } from './time.ts';
 import type { Clock, HttpHandler, HttpRequest, HttpResponse, Random } from '../../runtime/ports.ts';
 import { retryAfterInstant } from './rate-limit.ts';
 
@@ -87,7 +88,7 @@ export function createSimulatorHandler<Operations>(
     timed[operationId] = async (ctx: never) => {
       const { request, body } = ctx as { request: HttpRequest; body: unknown };
       if (body !== undefined) bodies.set(request, body);
-      const ms = sample(random, distribution);
+      const ms = sampleMs(random, distribution);
       if (ms > 0) await clock.sleep(ms);
       return handler(ctx);
     };

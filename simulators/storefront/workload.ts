@@ -1,9 +1,10 @@
 import type { components } from '../../contracts/generated/openapi/commerce.ts';
 import { abortError } from '../../runtime/abort.ts';
-import { exponential, poisson, sample, zipf, type Distribution } from '../../runtime/random/distributions.ts';
+import { exponential, poisson, zipf, type Distribution } from '../../runtime/random/distributions.ts';
 import { TransportError, type Clock, type HttpRequest, type HttpResponse, type Random, type Timer, type Transport } from '../../runtime/ports.ts';
 import { DEFAULT_CATALOG, DEFAULT_CHANNELS, DEFAULT_CUSTOMERS, DEFAULT_SHIP_TO, type CatalogItem, type ChannelConfig, type Site } from '../shared/defaults.ts';
 import { retryAfterInstant } from '../shared/rate-limit.ts';
+import { sampleMs } from '../shared/time.ts';
 import { checkProfile, maxRate, rateAt, type RateProfile } from './profile.ts';
 
 type S = components['schemas'];
@@ -287,7 +288,7 @@ export class StorefrontWorkload {
       if (this.arrivals.next() * this.envelope < rateAt(o.rate, t, this.startedAt)) break;
       if (tries > 1_000_000) return this.stop(); // a rate of ~0 for the rest of the window
     }
-    const at = t;
+    const at = Math.round(t);
     this.arrivalTimer = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
       this.arrivalTimer = undefined;
       this.arrive();
@@ -310,9 +311,9 @@ export class StorefrontWorkload {
     const idempotencyKey = `${channel.name}.${random.uuid()}`;
     const request = this.request(channel, 'POST', '/v1/orders', traceId, random, body, idempotencyKey);
     // Every decision about this order is drawn now, so the layer's timing cannot shift them.
-    const cancelIn = random.next() < o.cancelShare ? sample(random, o.cancelAfter) : undefined;
-    const returnIn = random.next() < o.returnShare ? sample(random, o.returnAfter) : undefined;
-    const doubleIn = random.next() < o.doubleSubmitShare ? sample(random, o.doubleSubmitGap) : undefined;
+    const cancelIn = random.next() < o.cancelShare ? sampleMs(random, o.cancelAfter) : undefined;
+    const returnIn = random.next() < o.returnShare ? sampleMs(random, o.returnAfter) : undefined;
+    const doubleIn = random.next() < o.doubleSubmitShare ? sampleMs(random, o.doubleSubmitGap) : undefined;
     const afterAck = (orderId: string): void => {
       if (cancelIn !== undefined) {
         this.later(cancelIn, () => this.run({ kind: 'cancelOrder', channel, order: n, traceId, random, request: this.request(channel, 'POST', `/v1/orders/${orderId}/cancel`, traceId, random, { reason: 'customer changed their mind' }), orderId }));
@@ -409,9 +410,9 @@ export class StorefrontWorkload {
         this.observer.onComplete(op, outcome, response);
         last = response ? { response, ...(op.orderId !== undefined && spec.kind === 'createOrder' ? { orderId: op.orderId } : {}) } : {};
         if (!shouldRetry(response) || attempt === maxAttempts) return last;
-        let wait = sample(random, this.options.retryBackoff);
+        let wait = sampleMs(random, this.options.retryBackoff);
         const until = retryAfterInstant(response?.headers['retry-after'], this.clock.now());
-        if (until !== undefined) wait = Math.max(wait, until - this.clock.now());
+        if (until !== undefined) wait = Math.max(wait, Math.ceil(until - this.clock.now()));
         await this.clock.sleep(wait);
       }
       return last;

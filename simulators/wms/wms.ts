@@ -4,13 +4,13 @@ import { abortError } from '../../runtime/abort.ts';
 import type { OperationHandlers } from '../../runtime/http/contract-handler.ts';
 import type { OpenApiDocument } from '../../runtime/http/openapi-document.ts';
 import { json, problem, type FieldProblem } from '../../runtime/http/problem.ts';
-import { exponential, sample, type Distribution } from '../../runtime/random/distributions.ts';
+import { exponential, type Distribution } from '../../runtime/random/distributions.ts';
 import type { Bus, Clock, HttpHandler, HttpRequest, HttpResponse, Random, Timer, Transport } from '../../runtime/ports.ts';
 import { DISTRIBUTION_CENTERS, initialStock, type CarrierName, type Uom } from '../shared/defaults.ts';
 import { DEFAULT_PUBLISH_RETRY, Emitter, type PublishRetryOptions } from '../shared/emit.ts';
 import { retryAfterInstant } from '../shared/rate-limit.ts';
 import { createSimulatorHandler, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
-import { iso } from '../shared/time.ts';
+import { iso, sampleMs } from '../shared/time.ts';
 
 type S = components['schemas'];
 export type WmsOperationId = keyof operations & string;
@@ -445,7 +445,7 @@ export class WmsSimulator {
     if (body.requestedShipDate !== undefined) fo.requestedShipAt = Date.parse(`${body.requestedShipDate}T00:00:00Z`);
     this.orders.set(body.fulfillmentOrderId, fo);
     this.orderList.push(truth);
-    this.advance(fo, 'picking', sample(this.leadRandom, this.options.leadTimes.pick));
+    this.advance(fo, 'picking', sampleMs(this.leadRandom, this.options.leadTimes.pick));
     return json(201, order, { location: `/fulfillment-orders/${encodeURIComponent(body.fulfillmentOrderId)}` });
   }
 
@@ -469,7 +469,7 @@ export class WmsSimulator {
     const truth: ReturnTruth = { expectation: { returnId: body.returnId, status: 'expected', createdAt: iso(this.clock.now()) }, orderReference: body.orderReference, lines: body.lines };
     this.returns.set(body.returnId, truth);
     this.returnList.push(truth);
-    this.clock.setTimer(sample(this.leadRandom, this.options.returnTransit), () => this.receiveReturn(truth));
+    this.clock.setTimer(sampleMs(this.leadRandom, this.options.returnTransit), () => this.receiveReturn(truth));
     return json(201, truth.expectation);
   }
 
@@ -481,10 +481,10 @@ export class WmsSimulator {
       if (fo.truth.order.status === 'cancelled') return;
       if (status === 'shipped') return this.ship(fo);
       this.setStatus(fo, status);
-      if (status === 'picking') this.advance(fo, 'packed', sample(this.leadRandom, this.options.leadTimes.pack));
+      if (status === 'picking') this.advance(fo, 'packed', sampleMs(this.leadRandom, this.options.leadTimes.pack));
       else {
-        const wait = sample(this.leadRandom, this.options.leadTimes.ship);
-        this.advance(fo, 'shipped', Math.max(wait, (fo.requestedShipAt ?? 0) - this.clock.now()));
+        const wait = sampleMs(this.leadRandom, this.options.leadTimes.ship);
+        this.advance(fo, 'shipped', Math.max(wait, Math.ceil((fo.requestedShipAt ?? 0) - this.clock.now())));
       }
     });
   }
@@ -557,7 +557,7 @@ export class WmsSimulator {
           return;
         }
         const until = retryAfterInstant(res.headers['retry-after'], this.clock.now());
-        if (until !== undefined) wait = Math.max(0, until - this.clock.now());
+        if (until !== undefined) wait = Math.max(0, Math.ceil(until - this.clock.now()));
       } catch (error) {
         record.attempts.push({ at: this.clock.now(), outcome: (error as { code?: string }).code ?? 'error' });
       } finally {
@@ -637,7 +637,7 @@ export class WmsSimulator {
     const r = this.options.replenishment;
     if (!r || sku.replenishing || this.stopped || sku.onHand - sku.allocated >= r.reorderPoint) return;
     sku.replenishing = true;
-    this.clock.setTimer(sample(this.leadRandom, r.leadTime), () => {
+    this.clock.setTimer(sampleMs(this.leadRandom, r.leadTime), () => {
       sku.replenishing = false;
       this.changeOnHand(sku, r.quantity, 'receipt');
     });
@@ -661,7 +661,7 @@ export class WmsSimulator {
   private poisson(ratePerHour: number, fn: () => void): void {
     const meanMs = 3_600_000 / ratePerHour;
     const arm = (): void => {
-      this.schedule(exponential(this.processRandom, meanMs), () => {
+      this.schedule(Math.round(exponential(this.processRandom, meanMs)), () => {
         fn();
         arm();
       });

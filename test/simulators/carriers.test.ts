@@ -277,6 +277,28 @@ describe('Pelican Freight simulator', () => {
   });
 });
 
+describe('Pelican timestamps', () => {
+  it('stamps whole epoch milliseconds with realistic (fractional) service times on a clock that is off the millisecond', async () => {
+    const clock = new VirtualClock(DEFAULT_EPOCH + 0.25);
+    const { bus: b, messages } = bus(clock, 'carrier-pelican');
+    const pelican = new PelicanSimulator({ clock, random: new SeededRandom(4).fork('carrier-pelican'), bus: b }, { rateLimit: null });
+    const c = conformant('carrier-pelican', pelican.handler);
+    const go = async (method: string, path: string, body?: unknown) => {
+      const pending = c.send(method, path, body, { 'x-api-key': 'k' });
+      await clock.advanceBy(5000);
+      return pending;
+    };
+    for (let i = 0; i < 5; i++) {
+      const l = (await go('POST', '/api/labels', { client_reference: `r${i}`, service_level: 'two_day', ship_from: pelicanAddress('Dortmund'), ship_to: pelicanAddress('Hamburg'), packages: [{ weight_g: 900, kind: 'parcel' }] })).body;
+      expect(Number.isInteger(l.created_ms)).toBe(true);
+      await go('POST', `/api/labels/${l.label_id}/tender`, { tendered_ms: Math.floor(clock.now()), dock: 'DC-WEST dock 2' });
+      await clock.advanceBy(5 * 86_400_000);
+      expect((await go('GET', `/api/tracking/${l.tracking_code}`)).body.events.at(-1).code).toBe('DL');
+    }
+    expect(messages.length).toBeGreaterThan(0); // every batch validated against trackingBatch (ts_ms, sent_ms integers)
+  });
+});
+
 describe('carriers with the WMS', () => {
   it('a shipped fulfillment order is handed to SwiftShip over the Transport, which starts its timeline', async () => {
     const clock = new VirtualClock();
