@@ -222,7 +222,9 @@ class FaultyBus implements Bus {
     const reorder = plan?.reorder;
     const release = (m: BusMessage): Promise<void> => (reorder ? Promise.resolve(this.hold(reorder.faultId, reorder.windowMs, m)) : this.inner.publish(m));
 
-    if (releaseAt > now) {
+    // Behind a delayed message of the same key, wait for it even when its time has come: its
+    // timer may not have fired yet, and a timer set now fires after it.
+    if (releaseAt > now || pending) {
       const entry = this.pendingByKey.get(key) ?? { untilMs: releaseAt, count: 0 };
       entry.untilMs = releaseAt;
       entry.count++;

@@ -352,3 +352,19 @@ describe('the injector', () => {
     expect((await w.book()).status).toBe(201);
   });
 });
+
+describe('per-key order under message delays', () => {
+  it('a message published while an earlier one of its key is delayed never overtakes it, even at the instant it is due', async () => {
+    const w = faultWorld([{ kind: 'delay-messages', target: 'events:wms.shipment', delay: { ms: 1000 }, to: '2s' }]);
+    // A timer created first, due at the instant the delayed message is, publishes the next one
+    // (undelayed: the fault's window has closed by then).
+    w.clock.setTimer(2000, () => void w.bus.publish(w.message('second', 'FO-1')));
+    await w.clock.advanceBy(1000);
+    await w.bus.publish(w.message('first', 'FO-1'));
+    await w.clock.advanceBy(5000);
+    expect(w.delivered.map((d) => [d.id, d.at - w.startMs])).toEqual([
+      ['first', 2000],
+      ['second', 2000],
+    ]);
+  });
+});

@@ -72,6 +72,12 @@ export function registerAdmin(app: FastifyInstance, faults: FaultSet, options: A
     reply(r, problem(405, 'Method not allowed', `${req.method} is not allowed on ${req.url.split('?')[0]}`));
   for (const method of ['PUT', 'PATCH'] as const) app.route({ method, url: prefix, handler: notAllowed });
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH'], url: `${prefix}/:id`, handler: notAllowed });
+  // The prefix is reserved: nothing under it is ever forwarded to the proxied service.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+    url: `${prefix}/*`,
+    handler: async (req, r) => reply(r, problem(404, 'Not found', `${req.url.split('?')[0]} is not part of the faultline admin API (${prefix}, ${prefix}/{id})`, { type: 'not-found' })),
+  });
 }
 
 function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
