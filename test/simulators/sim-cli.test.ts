@@ -84,7 +84,7 @@ describe('faultline sim', () => {
   it('applies --faults to the served simulator, and pushes WMS events as webhooks with the contract headers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-sim-'));
     const plan = join(dir, 'faults.yaml');
-    writeFileSync(plan, 'faults:\n  - kind: downtime\n    target: wms@DC-WEST:getFulfillmentOrder\n    retryAfter: 45s\n');
+    writeFileSync(plan, 'faults:\n  - kind: downtime\n    target: wms@DC-WEST:getFulfillmentOrder\n    retryAfter: 45s\n  - kind: downtime\n    target: wms@DC-WEST:cancelFulfillmentOrder\n    mode: refused\n');
     const received: Array<{ url: string; headers: Record<string, string | string[] | undefined>; body: string }> = [];
     const receiver = createServer((req, res) => {
       let body = '';
@@ -103,6 +103,7 @@ describe('faultline sim', () => {
     const down = await http('wms', sim.url, 'GET', '/fulfillment-orders/ord-1');
     expect(down.status).toBe(503);
     expect(down.headers['retry-after']).toBe('45');
+    await expect(fetch(`${sim.url}/fulfillment-orders/ord-1/cancel`, { method: 'POST' })).rejects.toThrow(); // connection closed, no answer
     const stock = await http('wms', sim.url, 'GET', '/stock?sku=BRG-6204');
     expect(stock.body.distributionCenter).toBe('DC-WEST');
     const adjusted = await fetch(`${sim.url}/_faultline/stock-adjustments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sku: 'BRG-6204', reason: 'receipt', quantity: 40 }) });

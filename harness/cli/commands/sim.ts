@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { TransportError, type Bus, type HttpHandler, type HttpResponse, type Transport } from '../../../runtime/ports.ts';
+import type { Bus, HttpHandler, HttpResponse, Transport } from '../../../runtime/ports.ts';
 import { WallClock } from '../../../runtime/clock/wall-clock.ts';
 import { parseDuration } from '../../../runtime/files/duration.ts';
 import { json, problem } from '../../../runtime/http/problem.ts';
@@ -10,6 +10,7 @@ import { UndiciTransport } from '../../../runtime/transport/undici.ts';
 import { PelicanSimulator, SwiftSimulator } from '../../../simulators/carriers/index.ts';
 import { ErpSimulator } from '../../../simulators/erp/index.ts';
 import { FaultInjector, FaultPlanError, loadFaultPlan } from '../../../simulators/faults/index.ts';
+import { socketFaults } from '../../../simulators/faults/adapters/sockets.ts';
 import { DEFAULT_CHANNELS, DISTRIBUTION_CENTERS } from '../../../simulators/shared/defaults.ts';
 import { RecordingBus, WebhookBus } from '../../../simulators/shared/event-sinks.ts';
 import { FaultlineRoutes } from '../../../simulators/shared/faultline-routes.ts';
@@ -149,18 +150,13 @@ async function serve(kind: Served, options: SimOptions, seed: number): Promise<n
     .add('GET', '/_faultline/events', () => json(200, { system, sink: webhook ? 'webhook' : 'memory', ...(webhook ? { webhookUrl: webhook.href } : {}), events: sink.records() }))
     .add('GET', '/_faultline/truth', () => json(200, simulator.truth()))
     .add('GET', '/_faultline/faults', () => json(200, { faults: faults?.list() ?? [] }));
-  const handler = routes.wrap(faults ? withProblemInstance(faults.wrapHandler(system, simulator.handler)) : simulator.handler);
+  const handler = routes.wrap(faults ? withProblemInstance(faults.wrapHandler(system, simulator.handler, { sockets: true })) : simulator.handler);
 
-  const server = await serveHandler(dropOnRefusal(handler), {
+  const server = await serveHandler(handler, {
     port,
     host: options.host,
-    setup: (app) => {
-      // A fault that refuses or resets the call closes the connection instead of answering.
-      app.addHook('onSend', async (request, reply, payload) => {
-        if (reply.getHeader(DROP) !== undefined) request.raw.socket.destroy();
-        return payload;
-      });
-    },
+    // A fault that refuses the call or loses its answer closes or resets the connection.
+    setup: socketFaults,
   }).catch((error: unknown) => {
     const e = error as { code?: string; message?: string };
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use on ${options.host}`);
@@ -211,20 +207,6 @@ function adjustStock(wms: WmsSimulator, raw: string | undefined): HttpResponse {
   if (body.reason !== 'receipt' && body.reason !== 'damage') return problem(400, 'Invalid request', 'reason must be receipt, damage or cycle_count', { errors: [{ pointer: '/reason', message: 'must be receipt, damage or cycle_count' }] });
   if (!whole(body.quantity) || body.quantity === 0) return problem(400, 'Invalid request', 'quantity must be a whole number above 0', { errors: [{ pointer: '/quantity', message: 'must be a whole number > 0' }] });
   return json(200, { sku, delta: body.reason === 'receipt' ? wms.receive(sku, body.quantity) : wms.damage(sku, body.quantity) });
-}
-
-const DROP = 'x-faultline-drop-connection';
-
-/** Turns a TransportError from the fault injector (refused, reset) into a marked answer whose connection is then destroyed. */
-function dropOnRefusal(handler: HttpHandler): HttpHandler {
-  return async (request) => {
-    try {
-      return await handler(request);
-    } catch (error) {
-      if (error instanceof TransportError) return { status: 503, headers: { [DROP]: error.code }, body: '' };
-      throw error;
-    }
-  };
 }
 
 /** Carrier base URLs for the WMS's handovers, from FAULTLINE_CARRIER_SWIFT_URL / FAULTLINE_CARRIER_PELICAN_URL. */
