@@ -2,6 +2,7 @@ import { createLayer } from '../../reference-impl/layer.ts';
 import { PostgresStore } from '../../reference-impl/adapters/postgres/postgres-store.ts';
 import { SqliteStore } from '../../reference-impl/adapters/sqlite/sqlite-store.ts';
 import type { Store } from '../../reference-impl/ports.ts';
+import type { HttpHandler } from '../../runtime/ports.ts';
 import { InProcessBus } from '../../runtime/bus/in-process-bus.ts';
 import { WallClock } from '../../runtime/clock/wall-clock.ts';
 import { serveHandler, type RunningServer } from '../../runtime/http/serve.ts';
@@ -9,6 +10,9 @@ import { entropyRandom } from '../../runtime/random/entropy.ts';
 import { UndiciTransport } from '../../runtime/transport/undici.ts';
 import { UsageError } from '../cli/exit-codes.ts';
 import { describeStore, type ServeSettings, type StoreSpec } from './config.ts';
+
+/** How long a stop waits for requests already being handled. */
+const DRAIN_MS = 5000;
 
 export interface ServingLayer {
   url: string;
@@ -44,16 +48,25 @@ export async function startServe(settings: ServeSettings, options: ServeRuntimeO
     },
     settings.layer,
   );
+  // Requests still being handled when a stop begins finish against an open store.
+  const inFlight = new Set<Promise<unknown>>();
+  const handler: HttpHandler = (req) => {
+    const answer = layer.handler(req);
+    inFlight.add(answer);
+    void answer.finally(() => inFlight.delete(answer)).catch(() => undefined);
+    return answer;
+  };
   let server: RunningServer | undefined;
   const shutdown = async (): Promise<void> => {
     await server?.close().catch(() => undefined);
+    await Promise.race([Promise.allSettled([...inFlight]), clock.sleep(DRAIN_MS)]);
     await Promise.resolve(layer.stop()).catch(() => undefined);
     await transport.close().catch(() => undefined);
     await store.close().catch(() => undefined);
   };
   try {
     await layer.start();
-    server = await serveHandler(layer.handler, { host: settings.host, port: settings.port });
+    server = await serveHandler(handler, { host: settings.host, port: settings.port });
   } catch (error) {
     await shutdown();
     const code = (error as NodeJS.ErrnoException).code;
