@@ -129,8 +129,8 @@ function normalise(file: string, raw: Record<string, unknown>, faults: Scenario[
         { name: 'b2b-web', share: 0.7 },
         { name: 'marketplace-north', share: 0.3 },
       ],
-      skus: { count: (skus.count as number | undefined) ?? 40, stock: (skus.stock as { min: number; max: number } | undefined) ?? { min: 200, max: 600 } },
-      customers: { count: (customers.count as number | undefined) ?? 25, creditLimit: (customers.creditLimit as string | undefined) ?? '250000.00' },
+      skus: { count: (skus.count as number | undefined) ?? 40, stock: (skus.stock as { min: number; max: number } | undefined) ?? { min: 800, max: 2500 } },
+      customers: { count: (customers.count as number | undefined) ?? 25, creditLimit: (customers.creditLimit as string | undefined) ?? '10000000.00' },
     },
     workload: {
       profile: (workload.profile as Scenario['workload']['profile'] | undefined) ?? 'steady',

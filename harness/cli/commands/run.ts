@@ -1,5 +1,96 @@
-// Placeholder until this command lands; replaced by its implementation.
-export default async function command(): Promise<number> {
-  process.stderr.write('faultline: the "run" command is not built yet\n');
-  return 70;
+import { isDefectName, DEFECT_NAMES, type DefectName } from '../../../reference-impl/defects.ts';
+import { isReporterName, REPORTERS, writeReports, type ReporterName } from '../../../reports/index.ts';
+import { RESULT_SCHEMA, type RunResult, type ScenarioResult } from '../../../reports/result.ts';
+import { parseSeed } from '../../../runtime/random/seed.ts';
+import { contractHashes } from '../../run/contract-hashes.ts';
+import { runScenario } from '../../run/run-scenario.ts';
+import { listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
+import type { Scenario } from '../../scenario/model.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import { Progress } from '../progress.ts';
+import { VERSION } from '../program.ts';
+
+export interface RunFlags {
+  seed?: string;
+  out: string;
+  defect: string[];
+  format: string;
+  progress: boolean;
+}
+
+/** Parses and checks the flags shared by run and explore. */
+export function parseCommon(flags: { seed?: string; defect: string[] }): { seed: number | undefined; defects: DefectName[] } {
+  let seed: number | undefined;
+  if (flags.seed !== undefined) {
+    seed = parseSeed(flags.seed);
+    if (seed === undefined) throw new UsageError(`--seed ${flags.seed}: expected an integer 0…4294967295 or a git commit hash`);
+  }
+  const unknown = flags.defect.filter((d) => !isDefectName(d));
+  if (unknown.length > 0) throw new UsageError(`unknown defect ${unknown.map((d) => `"${d}"`).join(', ')}; known: ${DEFECT_NAMES.join(', ')}`);
+  return { seed, defects: [...new Set(flags.defect)] as DefectName[] };
+}
+
+export function loadAll(paths: string[]): Scenario[] {
+  const files = listScenarioFiles(paths);
+  if (files.length === 0) throw new UsageError(`no scenario files (*.yaml, *.yml, *.json) in ${paths.join(', ')}`);
+  const scenarios: Scenario[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      scenarios.push(loadScenario(file));
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) throw new UsageError(`invalid scenario file(s), nothing was run:\n${problems.join('\n')}`);
+  return scenarios;
+}
+
+/** `faultline run [FILES|DIRS]`: runs scenarios and writes result.json, summary.md, junit.xml, report.html. */
+export default async function run(paths: string[], flags: RunFlags): Promise<number> {
+  const { seed, defects } = parseCommon(flags);
+  const formats = flags.format.split(',').map((f) => f.trim()).filter(Boolean);
+  const bad = formats.filter((f) => !isReporterName(f));
+  if (bad.length > 0 || formats.length === 0) throw new UsageError(`--format ${flags.format}: expected a comma-separated list of ${Object.keys(REPORTERS).join(', ')}`);
+  const scenarios = loadAll(paths);
+  const interactive = flags.progress && process.stderr.isTTY === true && !process.env.CI;
+  const progress = new Progress(interactive);
+  const out = process.stdout;
+  out.write(`faultline ${VERSION} run: ${scenarios.length} scenario(s)${seed !== undefined ? `, seed ${seed}` : ', each with its own seed'}${defects.length ? `, defects ${defects.join(', ')}` : ''}\n`);
+
+  const results: ScenarioResult[] = [];
+  const wall: Record<string, number> = {};
+  const started = process.hrtime.bigint();
+  for (const scenario of scenarios) {
+    const s = seed ?? scenario.seed;
+    const t = process.hrtime.bigint();
+    const result = await runScenario(scenario, {
+      seed: s,
+      defects,
+      onStart: (settings, replay) => {
+        out.write(`\n== ${scenario.id}: ${scenario.title}\nSEED=${s} ${Object.entries(settings).filter(([k]) => k !== 'seed').map(([k, v]) => `${k}=${v}`).join(' ')}\nreplay: ${replay}\n`);
+        progress.start(scenario.id, scenario.durationMs + scenario.drainMs);
+      },
+      onProgress: (p) => progress.update(p),
+    });
+    progress.stop();
+    wall[scenario.id] = Number(process.hrtime.bigint() - t) / 1e6;
+    results.push(result);
+    const failing = result.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}=${i.status}`);
+    const slos = result.slos.filter((x) => x.status !== 'pass').map((x) => `${x.expression}=${x.status}`);
+    out.write(
+      `${result.verdict.toUpperCase()} ${scenario.id}: ${result.counts.ordersAcknowledged} orders acknowledged, ack p99 ${result.metrics.orderAckLatencyMs.p99} ms, ${(wall[scenario.id]! / 1000).toFixed(1)} s wall` +
+        (failing.length || slos.length ? `\n  not holding: ${[...failing, ...slos].join(', ')}` : '') +
+        (result.verdict !== 'pass' ? `\n  replay: ${result.replay}` : '') +
+        '\n',
+    );
+  }
+  const verdict = results.some((r) => r.verdict === 'fail') ? 'fail' : results.some((r) => r.verdict === 'unknown') ? 'unknown' : 'pass';
+  const runResult: RunResult = { schema: RESULT_SCHEMA, faultline: { version: VERSION }, contracts: contractHashes(), verdict, scenarios: results };
+  const written = await writeReports(runResult, formats as ReporterName[], flags.out, { wallMs: Number(process.hrtime.bigint() - started) / 1e6, scenarioWallMs: wall });
+  for (const f of written.failed) process.stderr.write(`faultline: the ${f.reporter} report could not be written: ${f.error}\n`);
+  out.write(`\n${verdict.toUpperCase()}: ${results.filter((r) => r.verdict === 'pass').length}/${results.length} scenario(s) pass · reports: ${written.written.join(', ')}\n`);
+  if (written.failed.length > 0 && verdict === 'pass') return EXIT.internal;
+  return verdict === 'pass' ? EXIT.ok : verdict === 'fail' ? EXIT.failed : EXIT.unknown;
 }

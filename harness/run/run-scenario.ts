@@ -1,0 +1,351 @@
+import type { DefectName } from '../../reference-impl/defects.ts';
+import type { LayerStats } from '../../reference-impl/observability/stats.ts';
+import type { FaultStatus } from '../../simulators/faults/index.ts';
+import type { HttpResponse } from '../../runtime/ports.ts';
+import type { FaultOutcome, InvariantOutcome, ScenarioResult, Status } from '../../reports/result.ts';
+import { checkInvariants } from '../invariants/index.ts';
+import { mergeValid } from '../invariants/checker.ts';
+import { Latency } from '../metrics/latency.ts';
+import { evaluateSlo } from '../metrics/slo.ts';
+import type { Scenario } from '../scenario/model.ts';
+import { World } from '../world/world.ts';
+import type { AvailabilitySample, ExceptionView, Observations, OrderView } from './observations.ts';
+
+export interface RunOptions {
+  seed: number;
+  defects: DefectName[];
+  /** Called once the world is built, with every setting derived from the scenario and the seed. */
+  onStart?: (settings: Record<string, string | number | boolean>, replay: string) => void;
+  /** Called on every sample with virtual time and orders so far (progress display). */
+  onProgress?: (p: { scenario: string; virtualMs: number; totalMs: number; orders: number; phase: 'faults' | 'drain' }) => void;
+}
+
+/** The command that replays a run exactly. */
+export function replayCommand(scenario: Scenario, seed: number, defects: readonly string[]): string {
+  return ['npx faultline run', scenario.file, `--seed ${seed}`, ...defects.map((d) => `--defect ${d}`)].join(' ');
+}
+
+/**
+ * Runs one scenario in simulation: fault phase (the workload and the fault plan), heal (faults
+ * cleared, the exception queue replayed as an operator would), then drain until the world settles
+ * or the bound passes; then the invariant checkers, SLOs and metrics.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const world = new World({ scenario, seed: options.seed, defects: options.defects });
+  const { clock } = world;
+  const t0 = world.startMs;
+  const rel = () => clock.now() - t0;
+  const series = new Series();
+  const availability: AvailabilitySample[] = [];
+  const deltas = new Deltas();
+  const healAtMs = Math.max(scenario.durationMs, ...scenario.faults.map((f) => (Number.isFinite(f.toMs) ? f.toMs : 0)), ...world.injector.crashes().map((c) => c.offsetMs + c.downForMs));
+  let phase: 'faults' | 'drain' = 'faults';
+  let converged = false;
+
+  options.onStart?.(settingsOf(world, scenario, options), replayCommand(scenario, options.seed, options.defects));
+  await world.start();
+  const sample = async (): Promise<void> => {
+    const layer = world.layer;
+    const stats = layer?.stats();
+    const totals = world.layerTotals();
+    const r = world.recorder;
+    series.push(rel(), {
+      ordersSubmitted: r.counters.intervalSubmitted,
+      ordersAcknowledged: r.counters.intervalAcked,
+      ordersBooked: deltas.of('posted', totals.posted),
+      orderAckP50Ms: r.intervalAckLatency.percentile(50) ?? Number.NaN,
+      orderAckP99Ms: r.intervalAckLatency.percentile(99) ?? Number.NaN,
+      outboxBacklog: stats?.outbox.backlog ?? 0,
+      exceptionQueueDepth: stats?.exceptions.depth ?? 0,
+      retries: deltas.of('retries', totals.retries),
+      throttled429: deltas.of('throttled', totals.throttled429),
+      unavailable503: deltas.of('unavailable', totals.unavailable503),
+      inventoryAccuracy: layer ? await sampleAvailability(world, rel(), availability) : Number.NaN,
+    });
+    r.counters.intervalSubmitted = 0;
+    r.counters.intervalAcked = 0;
+    r.intervalAckLatency.reset();
+    options.onProgress?.({ scenario: scenario.id, virtualMs: rel(), totalMs: healAtMs + scenario.drainMs, orders: r.counters.submitted, phase });
+    if (phase === 'drain' && stats && isQuiet(world, stats)) converged = true;
+  };
+  let sampling = false;
+  const sampler = clock.every(scenario.sampleEveryMs, () => {
+    if (sampling) return;
+    sampling = true;
+    void sample().finally(() => (sampling = false));
+  });
+
+  // Fault phase.
+  await clock.run({ limitMs: t0 + healAtMs });
+  // Heal: every fault ends; an operator replays the exception queue (and again every 10 minutes while it is not empty).
+  phase = 'drain';
+  const faultStatus = world.injector.list();
+  world.injector.clear();
+  const replay = () => world.layer && void operator(world, 'POST', '/v1/exceptions/replay', '{}').catch(() => undefined);
+  replay();
+  const replayer = clock.every(10 * 60_000, () => {
+    if ((world.layer?.stats().exceptions.depth ?? 0) > 0) replay();
+  });
+  await clock.run({ limitMs: t0 + healAtMs + scenario.drainMs, until: () => converged });
+  replayer.cancel();
+  await sample();
+  sampler.cancel();
+  world.workload.stop({ dropFollowUps: true });
+
+  const obs = await observe(world, scenario, options, healAtMs, converged, availability);
+  const checks = checkInvariants(obs, scenario.invariants);
+  const invariants: InvariantOutcome[] = checks.map((c) => ({
+    id: c.id,
+    status: c.valid === true ? 'pass' : c.valid === false ? 'fail' : 'unknown',
+    summary: c.summary,
+    anomalyTypes: c.anomalyTypes,
+    anomalyCount: c.anomalyCount,
+    anomalies: c.anomalies,
+    ...(c.reason ? { reason: c.reason } : {}),
+  }));
+  const result = buildResult(world, scenario, options, obs, invariants, series, faultStatus);
+  world.dispose();
+  return result;
+}
+
+/** An operator's call to the commerce API (every scope). */
+async function operator(world: World, method: string, path: string, body?: string): Promise<HttpResponse> {
+  const headers: Record<string, string> = { 'x-api-key': world.landscape.operatorKey, accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return world.transport.send('layer', { method, path, headers, ...(body !== undefined ? { body } : {}) });
+}
+
+/** Samples what channels see of availability against the WMS truth, for every sku. */
+async function sampleAvailability(world: World, at: number, out: AvailabilitySample[]): Promise<number> {
+  const truth = new Map<string, number>();
+  for (const [dc, wms] of world.wms) for (const s of wms.truth().stock) truth.set(`${s.sku}@${dc}`, s.onHand);
+  const sample: AvailabilitySample = { at, total: 0, matches: 0, mismatches: [] };
+  for (const item of world.landscape.catalog) {
+    let res: HttpResponse;
+    try {
+      res = await operator(world, 'GET', `/v1/inventory/${encodeURIComponent(item.sku)}/availability`);
+    } catch {
+      return Number.NaN; // the layer is down (crash): no sample
+    }
+    if (res.status !== 200) continue;
+    const body = JSON.parse(res.body) as { distributionCenters: Array<{ distributionCenter: string; onHand: number }> };
+    for (const dc of world.wms.keys()) {
+      const shown = body.distributionCenters.find((d) => d.distributionCenter === dc)?.onHand ?? 0;
+      const real = truth.get(`${item.sku}@${dc}`) ?? 0;
+      sample.total++;
+      if (shown === real) sample.matches++;
+      else if (sample.mismatches.length < 10) sample.mismatches.push({ sku: item.sku, dc, layer: shown, truth: real });
+    }
+  }
+  out.push(sample);
+  return sample.total === 0 ? Number.NaN : sample.matches / sample.total;
+}
+
+/** The world has settled: nothing in flight anywhere, nothing left to ship or deliver. */
+function isQuiet(world: World, stats: LayerStats): boolean {
+  if (!world.workload.idle() || stats.outbox.backlog > 0 || stats.outbox.eventsPending > 0 || stats.exceptions.depth > 0 || world.bus.backlog() > 0) return false;
+  for (const wms of world.wms.values()) {
+    const t = wms.truth();
+    if (t.fulfillmentOrders.some((fo) => fo.order.status !== 'shipped' && fo.order.status !== 'cancelled')) return false;
+    if (t.returns.some((r) => r.receivedAt === undefined)) return false;
+  }
+  for (const carrier of world.carriers.values()) {
+    const t = carrier.truth();
+    const delivered = new Set(t.events.filter((e) => /deliver|DL/i.test(JSON.stringify(e).slice(0, 400)) ).map((e) => (e as unknown as { trackingNumber: string }).trackingNumber));
+    if (t.labels.some((l) => l.handedOverAt !== undefined && !delivered.has(l.trackingNumber))) return false;
+  }
+  return true;
+}
+
+async function observe(world: World, scenario: Scenario, options: RunOptions, healAtMs: number, converged: boolean, availability: AvailabilitySample[]): Promise<Observations> {
+  const finalOrders = new Map<string, OrderView | null>();
+  for (const order of world.recorder.orders.values()) {
+    for (const ack of order.acks) {
+      if (finalOrders.has(ack.orderId)) continue;
+      const res = await operator(world, 'GET', `/v1/orders/${ack.orderId}`).catch(() => undefined);
+      finalOrders.set(ack.orderId, res?.status === 200 ? (JSON.parse(res.body) as OrderView) : null);
+    }
+  }
+  const exceptions: ExceptionView[] = [];
+  let cursor: string | undefined;
+  do {
+    const res = await operator(world, 'GET', `/v1/exceptions?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`).catch(() => undefined);
+    if (!res || res.status !== 200) break;
+    const page = JSON.parse(res.body) as { items: ExceptionView[]; nextCursor?: string };
+    exceptions.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return {
+    scenario,
+    replay: replayCommand(scenario, options.seed, options.defects),
+    epoch: world.startMs,
+    healAtMs,
+    endMs: world.clock.now() - world.startMs,
+    converged,
+    recorder: world.recorder,
+    finalOrders,
+    exceptions,
+    erp: world.erp.truth(),
+    wms: new Map([...world.wms].map(([dc, w]) => [dc, w.truth()])),
+    carriers: new Map([...world.carriers].map(([name, c]) => [name, c.truth()])),
+    availability,
+    crashes: world.crashes,
+  };
+}
+
+/** Time series sampled on virtual time. */
+class Series {
+  readonly t: number[] = [];
+  readonly series: Record<string, number[]> = {};
+  push(at: number, values: Record<string, number>): void {
+    this.t.push(at);
+    for (const [k, v] of Object.entries(values)) (this.series[k] ??= []).push(Number.isFinite(v) ? Math.round(v * 1000) / 1000 : Number.NaN);
+  }
+}
+
+/** Per-interval change of cumulative counters. */
+class Deltas {
+  private readonly previous = new Map<string, number>();
+  of(key: string, value: number): number {
+    const d = value - (this.previous.get(key) ?? 0);
+    this.previous.set(key, value);
+    return Math.max(0, d);
+  }
+}
+
+function buildResult(world: World, scenario: Scenario, options: RunOptions, obs: Observations, invariants: InvariantOutcome[], series: Series, faultStatus: FaultStatus[]): ScenarioResult {
+  const totals = world.layerTotals();
+  const acked = [...obs.recorder.orders.values()].filter((o) => o.acks.length > 0);
+  const ackIds = new Set(acked.flatMap((o) => o.acks.map((a) => a.orderId)));
+  const bookedAt = new Map<string, number>();
+  for (const so of obs.erp.salesOrders) if (!bookedAt.has(so.document.externalReference)) bookedAt.set(so.document.externalReference, so.at - obs.epoch);
+  const lag = new Latency();
+  for (const o of acked) for (const a of o.acks) if (bookedAt.has(a.orderId)) lag.record(bookedAt.get(a.orderId)! - a.at);
+  const invoicedAt = new Map<string, number>();
+  for (const inv of obs.erp.invoices) if (!invoicedAt.has(inv.document.salesOrderNumber)) invoicedAt.set(inv.document.salesOrderNumber, inv.at);
+  const soByRef = new Map(obs.erp.salesOrders.map((so) => [so.document.externalReference, so.document.salesOrderNumber]));
+  const invoiceDelay = new Latency();
+  let shipped = 0;
+  for (const wms of obs.wms.values()) {
+    for (const fo of wms.fulfillmentOrders) {
+      const at = fo.statusHistory.find((h) => h.status === 'shipped')?.at;
+      if (at === undefined) continue;
+      shipped++;
+      const so = soByRef.get(fo.order.orderReference);
+      const inv = so ? invoicedAt.get(so) : undefined;
+      if (inv !== undefined) invoiceDelay.record(inv - at);
+    }
+  }
+  const views = [...obs.finalOrders.values()].filter((v): v is OrderView => v !== null);
+  const accuracySamples = obs.availability.filter((s) => s.total > 0);
+  const accuracy = accuracySamples.length ? accuracySamples.reduce((a, s) => a + s.matches / s.total, 0) / accuracySamples.length : Number.NaN;
+  const submitted = obs.recorder.counters.submitted;
+  const calls = [...obs.recorder.callsBySystem.values()];
+  const seriesT = series.t;
+  const depth = series.series.exceptionQueueDepth ?? [];
+  const backlog = series.series.outboxBacklog ?? [];
+  const faults: FaultOutcome[] = faultStatus.map((f) => {
+    const compiled = scenario.faults.find((c) => c.id === f.id);
+    const fromMs = compiled?.fromMs ?? 0;
+    const crash = world.injector.crashes().find((c) => c.id === f.id);
+    const toMs = crash ? crash.offsetMs + crash.downForMs : compiled && Number.isFinite(compiled.toMs) ? compiled.toMs : null;
+    const end = toMs ?? obs.healAtMs;
+    const i = seriesT.findIndex((t, k) => t >= end && (backlog[k] ?? 0) === 0 && (depth[k] ?? 0) === 0);
+    return { id: f.id, kind: f.kind, target: f.target, fromMs, toMs, fired: f.fired ?? 0, recoveryMs: i >= 0 ? seriesT[i]! - end : null };
+  });
+  const exceptionsRaised = obs.exceptions.length;
+  const metrics = {
+    orderAckLatencyMs: obs.recorder.ackLatency.summary(),
+    erpPostingLagMs: lag.summary(),
+    invoiceDelayMs: invoiceDelay.summary(),
+    inventoryAccuracy: Number.isFinite(accuracy) ? Math.round(accuracy * 10000) / 10000 : 0,
+    exceptionRate: submitted ? Math.round((exceptionsRaised / submitted) * 100000) / 100000 : 0,
+    technical: {
+      retries: totals.retries,
+      throttled429: calls.reduce((n, c) => n + c.throttled, 0),
+      unavailable503: calls.reduce((n, c) => n + c.unavailable, 0),
+      circuitOpens: totals.breakerOpens,
+      maxExceptionQueueDepth: Math.max(0, ...depth.filter(Number.isFinite)),
+      maxOutboxBacklog: Math.max(0, ...backlog.filter(Number.isFinite)),
+      reconciliationDriftUnits: totals.driftUnits,
+    },
+  };
+  const observed: Record<string, number | null> = {};
+  const pct = (l: { count: number; p50: number; p90: number; p99: number; max: number }, p: string) => (l.count === 0 ? null : p === 'p50' ? l.p50 : p === 'p90' ? l.p90 : p === 'p99' ? l.p99 : p === 'max' ? l.max : null);
+  const slos = scenario.slos.map((spec) => {
+    let value: number | null = null;
+    const m = /^(order_ack|erp_posting_lag|invoice_delay)_(p50|p90|p95|p99|max)(_ms)?$/.exec(spec.id);
+    if (m) {
+      const latency = m[1] === 'order_ack' ? obs.recorder.ackLatency : m[1] === 'erp_posting_lag' ? lag : invoiceDelay;
+      value = m[2] === 'p95' ? latency.percentile(95) : pct(latency.summary(), m[2]!);
+    } else if (spec.id === 'recovery_time') {
+      const r = faults.map((f) => f.recoveryMs);
+      value = r.length === 0 ? 0 : r.some((x) => x === null) ? null : Math.max(...(r as number[]));
+    } else if (spec.id === 'exception_rate') value = submitted ? exceptionsRaised / submitted : null;
+    else if (spec.id === 'inventory_accuracy') value = Number.isFinite(accuracy) ? accuracy : null;
+    else if (spec.id === 'retries') value = metrics.technical.retries;
+    else if (spec.id === 'circuit_opens') value = metrics.technical.circuitOpens;
+    else if (spec.id === 'lost_orders') value = invariants.find((i) => i.id === 'no-lost-orders')?.anomalyCount ?? null;
+    observed[spec.id] = value;
+    return evaluateSlo(spec, value, value === null ? 'not measurable in this run (no data, or a fault never recovered)' : undefined);
+  });
+  const statuses: Status[] = [...invariants.map((i) => i.status), ...slos.map((s) => s.status)];
+  const verdict = mergeValid(statuses.map((s) => (s === 'pass' ? true : s === 'fail' ? false : 'unknown')));
+  const count = (status: string) => views.filter((v) => v.status === status).length;
+  return {
+    id: scenario.id,
+    file: scenario.file,
+    title: scenario.title,
+    description: scenario.description,
+    seed: options.seed,
+    defects: [...options.defects],
+    replay: obs.replay,
+    verdict: verdict === true ? 'pass' : verdict === false ? 'fail' : 'unknown',
+    settings: settingsOf(world, scenario, options, obs),
+    invariants,
+    slos,
+    faults,
+    counts: {
+      ordersSubmitted: submitted,
+      ordersAcknowledged: ackIds.size,
+      ordersRejected: [...obs.recorder.orders.values()].filter((o) => o.refusal && o.acks.length === 0).length + count('rejected'),
+      ordersCancelled: count('cancelled'),
+      ordersBooked: new Set(obs.erp.salesOrders.map((s) => s.document.externalReference)).size,
+      ordersShipped: shipped,
+      ordersDelivered: views.filter((v) => v.status === 'delivered').length,
+      ordersInvoiced: new Set(obs.erp.invoices.map((i) => i.document.salesOrderNumber)).size,
+      returns: obs.wms.size ? [...obs.wms.values()].reduce((n, w) => n + w.returns.length, 0) : 0,
+      clientRetries: obs.recorder.counters.clientRetries,
+      doubleSubmissions: obs.recorder.counters.doubleSubmissions,
+      exceptionsRaised,
+      exceptionsReplayed: obs.exceptions.filter((e) => e.replayCount > 0).length,
+    },
+    metrics,
+    timeseries: { intervalMs: scenario.sampleEveryMs, t: series.t, series: series.series },
+    virtualDurationMs: obs.endMs,
+  };
+}
+
+/** Every setting derived from the scenario and the seed: printed first by `run`, kept in the result. */
+export function settingsOf(world: World, scenario: Scenario, options: RunOptions, obs?: Observations): Record<string, string | number | boolean> {
+  const w = scenario.workload;
+  const out: Record<string, string | number | boolean> = {
+    seed: options.seed,
+    defects: options.defects.join(',') || 'none',
+    duration_ms: scenario.durationMs,
+    drain_bound_ms: scenario.drainMs,
+    workload: `${w.profile} ${w.ordersPerSecond}/s`,
+    distribution_centers: world.landscape.distributionCenters.map((d) => `${d.code}:${d.carrier}`).join(','),
+    channels: world.landscape.channels.map((c) => `${c.name}:${c.share}`).join(','),
+    skus: world.landscape.catalog.length,
+    customers: world.landscape.customers.length,
+    faults: scenario.faults.map((f) => `${f.id}:${f.kind}@${f.spec.target}`).join(',') || 'none',
+    erp_duplicate_policy: world.erp.options.duplicateReferencePolicy,
+  };
+  if (obs) {
+    out.converged = obs.converged;
+    out.heal_at_ms = obs.healAtMs;
+    out.crashes = obs.crashes;
+  }
+  return out;
+}

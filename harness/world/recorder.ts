@@ -1,0 +1,247 @@
+import type { Bus, HttpResponse, Transport } from '../../runtime/ports.ts';
+import type { WorkloadObserver, WorkloadOperation, WorkloadOutcome } from '../../simulators/storefront/index.ts';
+import type { HistoryExcerpt } from '../invariants/checker.ts';
+import { Latency } from '../metrics/latency.ts';
+
+/** One history entry (Jepsen style): an invoke and its completion share `op`. */
+export interface HistoryOp {
+  /** Virtual ms since scenario start. */
+  at: number;
+  type: 'invoke' | 'ok' | 'fail' | 'info';
+  /** The workload's operation id (one per attempt). */
+  op: number;
+  f: WorkloadOperation['kind'];
+  channel: string;
+  /** The workload's order number. */
+  order: number;
+  attempt: number;
+  orderId?: string;
+  status?: number;
+  detail?: string;
+  traceId: string;
+}
+
+/** What the storefront did for one of its orders, and what it was told. */
+export interface StorefrontOrder {
+  order: number;
+  channel: string;
+  idempotencyKey: string;
+  traceId: string;
+  lines: Array<{ sku: string; quantity: number }>;
+  submittedAt: number;
+  /** Every 2xx answer to createOrder (more than one order id for one key is a duplicate). */
+  acks: Array<{ orderId: string; at: number; status: string; distributionCenter?: string; latencyMs: number }>;
+  /** An explicit refusal (4xx) of createOrder, with the problem type. */
+  refusal?: { at: number; status: number; type?: string };
+  cancelledAt?: number;
+}
+
+/** A message the layer handled (acknowledged) on an inbound channel. */
+export interface Delivery {
+  at: number;
+  channel: string;
+  body: string;
+}
+
+/** A shipment status a channel saw: from a canonical event, or from reading the order. */
+export interface SeenStatus {
+  at: number;
+  status: string;
+  source: 'event' | 'read';
+  orderId: string;
+}
+
+/** A call the layer made to another system, when it answered with Retry-After. */
+interface Gate {
+  notBefore: number;
+  setAt: number;
+  status: number;
+  retryAfter: string;
+  operation: string;
+}
+
+export interface RetryAfterViolation {
+  at: number;
+  target: string;
+  path: string;
+  notBefore: number;
+  gate: Gate;
+}
+
+const SHIPMENT_RANK: Record<string, number> = { label_created: 0, dispatched: 1, in_transit: 2, out_for_delivery: 3, delivered: 4 };
+export const shipmentRank = (status: string): number => SHIPMENT_RANK[status] ?? -1;
+
+/**
+ * Everything the harness observes during a run, kept compact (a 100,000-order day must fit in
+ * well under a GiB): the storefront's history, what the layer acknowledged, the calls the layer
+ * made (checked online for Retry-After), the inbound messages the layer acknowledged, and the
+ * shipment statuses channels saw.
+ */
+export class Recorder implements WorkloadObserver {
+  readonly history: HistoryOp[] = [];
+  readonly orders = new Map<number, StorefrontOrder>();
+  readonly ackLatency = new Latency();
+  /** Per interval (reset by the sampler). */
+  readonly intervalAckLatency = new Latency();
+  readonly inventoryDeliveries: Delivery[] = [];
+  readonly seenStatuses = new Map<string, SeenStatus[]>();
+  readonly retryAfterViolations: RetryAfterViolation[] = [];
+  readonly callsBySystem = new Map<string, { calls: number; throttled: number; unavailable: number }>();
+  counters = { submitted: 0, clientRetries: 0, doubleSubmissions: 0, intervalSubmitted: 0, intervalAcked: 0 };
+  private readonly gates = new Map<string, Gate>();
+
+  /** `now`: ms since scenario start; `epoch`: the clock reading at scenario start (HTTP-dates are absolute). */
+  constructor(
+    private readonly now: () => number,
+    private readonly epoch: number,
+  ) {}
+
+  // ---- the storefront's history ----------------------------------------------------------
+
+  onInvoke(op: WorkloadOperation): void {
+    this.push(op, 'invoke');
+    if (op.kind !== 'createOrder') return;
+    if (op.attempt > 1) this.counters.clientRetries++;
+    if (op.doubleSubmit) this.counters.doubleSubmissions++;
+    if (!this.orders.has(op.order)) {
+      this.counters.submitted++;
+      this.counters.intervalSubmitted++;
+      const body = JSON.parse(op.request.body ?? '{}') as { lines?: Array<{ sku: string; quantity: { value: number } }> };
+      this.orders.set(op.order, {
+        order: op.order,
+        channel: op.channel,
+        idempotencyKey: op.idempotencyKey ?? '',
+        traceId: op.traceId,
+        lines: (body.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity.value })),
+        submittedAt: this.now(),
+        acks: [],
+      });
+    }
+  }
+
+  onComplete(op: WorkloadOperation, outcome: WorkloadOutcome, response?: HttpResponse): void {
+    const entry = this.push(op, outcome, response);
+    const order = this.orders.get(op.order);
+    if (!order) return;
+    if (op.kind === 'createOrder') {
+      if (outcome === 'ok' && response) {
+        const body = JSON.parse(response.body) as { orderId: string; status: string; distributionCenter?: string };
+        entry.orderId = body.orderId;
+        const latencyMs = (op.completedAt ?? this.now()) - op.invokedAt;
+        const ack: StorefrontOrder['acks'][number] = { orderId: body.orderId, at: this.now(), status: body.status, latencyMs };
+        if (body.distributionCenter) ack.distributionCenter = body.distributionCenter;
+        order.acks.push(ack);
+        this.ackLatency.record(latencyMs);
+        this.intervalAckLatency.record(latencyMs);
+        this.counters.intervalAcked++;
+      } else if (outcome === 'fail' && response && response.status >= 400 && response.status < 500 && response.status !== 429 && response.status !== 409) {
+        let type: string | undefined;
+        try {
+          type = (JSON.parse(response.body) as { type?: string }).type;
+        } catch {
+          type = undefined;
+        }
+        order.refusal = { at: this.now(), status: response.status, ...(type ? { type } : {}) };
+      }
+    } else if (op.kind === 'cancelOrder' && outcome === 'ok') {
+      order.cancelledAt ??= this.now();
+    } else if (op.kind === 'getOrder' && outcome === 'ok' && response) {
+      const body = JSON.parse(response.body) as { orderId: string; shipments?: Array<{ shipmentId: string; status: string }> };
+      for (const s of body.shipments ?? []) this.seeStatus(s.shipmentId, { at: this.now(), status: s.status, source: 'read', orderId: body.orderId });
+    }
+  }
+
+  private push(op: WorkloadOperation, type: HistoryOp['type'], response?: HttpResponse): HistoryOp {
+    const entry: HistoryOp = { at: this.now(), type, op: op.id, f: op.kind, channel: op.channel, order: op.order, attempt: op.attempt, traceId: op.traceId };
+    if (op.orderId) entry.orderId = op.orderId;
+    if (response) entry.status = response.status;
+    if (type === 'info' && op.error) entry.detail = op.error;
+    this.history.push(entry);
+    return entry;
+  }
+
+  seeStatus(shipmentId: string, seen: SeenStatus): void {
+    const list = this.seenStatuses.get(shipmentId);
+    if (list) list.push(seen);
+    else this.seenStatuses.set(shipmentId, [seen]);
+  }
+
+  // ---- what the layer does ---------------------------------------------------------------
+
+  /** Wraps the layer's Transport: counts calls per system and checks Retry-After online. */
+  layerTransport(inner: Transport): Transport {
+    return {
+      send: async (target, req, options) => {
+        const startedAt = this.now();
+        const counts = this.callsBySystem.get(target) ?? { calls: 0, throttled: 0, unavailable: 0 };
+        this.callsBySystem.set(target, counts);
+        counts.calls++;
+        const gate = this.gates.get(target);
+        if (gate && startedAt < gate.notBefore) {
+          this.retryAfterViolations.push({ at: startedAt, target, path: `${req.method} ${req.path.split('?')[0]}`, notBefore: gate.notBefore, gate: { ...gate } });
+        }
+        const res = await inner.send(target, req, options);
+        if (res.status === 429) counts.throttled++;
+        if (res.status === 503) counts.unavailable++;
+        const retryAfter = res.headers['retry-after'];
+        if ((res.status === 429 || res.status === 503) && retryAfter) {
+          const at = this.now();
+          const waitMs = parseRetryAfter(retryAfter, this.epoch + at);
+          if (waitMs !== undefined) {
+            const notBefore = at + waitMs;
+            const current = this.gates.get(target);
+            if (!current || notBefore > current.notBefore) this.gates.set(target, { notBefore, setAt: at, status: res.status, retryAfter, operation: `${req.method} ${req.path.split('?')[0]}` });
+          }
+        }
+        return res;
+      },
+    };
+  }
+
+  /** Wraps the layer's Bus: records each inventory message the layer acknowledged, and when. */
+  layerBus(inner: Bus): Bus {
+    return {
+      publish: (m) => inner.publish(m),
+      subscribe: (channel, group, handler, options) =>
+        inner.subscribe(
+          channel,
+          group,
+          channel === 'wms.inventory'
+            ? async (d) => {
+                await handler(d);
+                this.inventoryDeliveries.push({ at: this.now(), channel, body: d.body });
+              }
+            : handler,
+          options,
+        ),
+    };
+  }
+
+  /** Subscribes to the layer's canonical shipment events, as a channel would. */
+  observeEvents(bus: Bus): void {
+    bus.subscribe('shipments', 'harness', async (d) => {
+      const event = JSON.parse(d.body) as { data?: { shipmentId?: string; orderId?: string; status?: string } };
+      const data = event.data ?? {};
+      if (data.shipmentId && data.status) this.seeStatus(data.shipmentId, { at: this.now(), status: data.status, source: 'event', orderId: data.orderId ?? '' });
+    });
+  }
+
+  /** History entries about one workload order, oldest first (at most `limit`). */
+  excerptFor(order: number, limit = 8): HistoryExcerpt[] {
+    const out: HistoryExcerpt[] = [];
+    for (const h of this.history) {
+      if (h.order !== order || h.type === 'invoke') continue;
+      out.push({ at: h.at, actor: h.channel, type: h.type, what: h.f, detail: [h.status ? `HTTP ${h.status}` : '', h.orderId ? `order ${h.orderId}` : '', h.detail ?? '', h.attempt > 1 ? `attempt ${h.attempt}` : ''].filter(Boolean).join(', '), traceId: h.traceId });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}
+
+/** Retry-After as delta-seconds or an HTTP-date, in ms from `now`; undefined when unreadable. */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const date = Date.parse(v);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
