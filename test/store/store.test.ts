@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -21,6 +21,26 @@ describe('Store: SQLite file (WAL)', () => {
   storeCases(async () => {
     const file = join(dir, `db-${n++}.sqlite`);
     return { store: new SqliteStore(file), another: () => new SqliteStore(file) };
+  });
+
+  it('keeps the WAL bounded under sustained writes, and leaves none behind after close', async () => {
+    const file = join(dir, 'wal.sqlite');
+    const store = new SqliteStore(file);
+    await store.migrate(['CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body TEXT NOT NULL)']);
+    const body = 'x'.repeat(4000);
+    for (let t = 0; t < 24; t++) {
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 1000; i++) await tx.execute('INSERT INTO blobs (id, body) VALUES (?, ?)', [`${t}-${i}`, body]);
+      });
+    }
+    // ~100 MB written: checkpoints have moved it into the database and the WAL was reused.
+    expect(statSync(`${file}-wal`).size).toBeLessThan(64 * 1024 * 1024);
+    expect(statSync(file).size).toBeGreaterThan(40 * 1024 * 1024);
+    await store.close();
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const again = new SqliteStore(file);
+    expect(await again.query('SELECT COUNT(*) AS n FROM blobs')).toEqual([{ n: 24_000 }]);
+    await again.close();
   });
 });
 
