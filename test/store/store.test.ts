@@ -156,7 +156,9 @@ describeWithService('Store: PostgreSQL', postgres, (url) => {
             await tx.execute('UPDATE duty SET person = ? WHERE id = ?', [who, second]);
           });
         await Promise.all([cross('a', 'b', 'ana'), cross('b', 'a', 'ben')]);
-        expect(runs).toBe(3);
+        // The victim runs again (and may meet the survivor's commit once more: 40001, again).
+        expect(runs).toBeGreaterThanOrEqual(3);
+        expect(store.retries).toBe(runs - 2);
         const people = (await store.query<{ person: string }>('SELECT person FROM duty ORDER BY id')).map((r) => r.person);
         expect(people[0]).toBe(people[1]); // one transaction's writes, whole
       } finally {
