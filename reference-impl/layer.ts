@@ -21,6 +21,7 @@ import { ERP, erpClient } from './clients/erp.ts';
 import { wmsClient, type WmsClient } from './clients/wms.ts';
 import { JitteredBackoff } from './resilience/backoff.ts';
 import { SystemLane } from './resilience/lane.ts';
+import { Deadlines } from './resilience/deadlines.ts';
 import type { CircuitState } from './resilience/circuit.ts';
 import { createLogger, type LoggerOption } from './observability/logger.ts';
 import { LayerMetrics } from './observability/metrics.ts';
@@ -40,6 +41,7 @@ import { EventPublisher, Relay } from './services/relay.ts';
 import { CreditMemoHandler, ExpectReturnHandler, ReturnService } from './services/returns.ts';
 import { GoodsIssueHandler, ShipmentService } from './services/shipments.ts';
 import { Db, Sequences } from './services/unit.ts';
+import { OrderCache } from './services/orders.ts';
 import { ValidationService } from './services/validation.ts';
 import { WebhookService } from './services/webhooks.ts';
 
@@ -84,11 +86,14 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
   const metrics = new LayerMetrics();
   const counters = emptyStats();
   const tracer = new Tracer(random);
+  const eventPrefix = random.uuid();
+  let eventCounter = 0;
   let running = false;
   let stopped = false;
 
   const dcs = new Map(config.distributionCenters.map((dc) => [dc.code, dc]));
   const lanes = new Map<string, SystemLane>();
+  const deadlines = new Deadlines(clock);
   const persistGate = (system: string, until: number): void => {
     void store.execute('INSERT INTO system_gates (system, blocked_until) VALUES (?, ?) ON CONFLICT (system) DO UPDATE SET blocked_until = excluded.blocked_until WHERE system_gates.blocked_until < excluded.blocked_until', [system, until]).catch((error: unknown) => log.warn({ err: error, system }, 'could not persist a Retry-After gate'));
   };
@@ -99,6 +104,7 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
       l = new SystemLane({
         system,
         clock,
+        deadlines,
         concurrency: config.concurrencyPerSystem,
         breakerFailures: config.breaker.consecutiveFailures,
         halfOpenAfterMs: config.breaker.halfOpenAfterMs,
@@ -119,6 +125,8 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
 
   const seqs = new Sequences();
   const db = new Db(store, seqs, () => clock.now());
+  const orders = new OrderCache();
+  db.orders = orders;
   const wmsClients = new Map<string, WmsClient>();
   const exceptionsRef: { queue?: ExceptionQueue } = {};
   const relay = new Relay({
@@ -163,6 +171,8 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
     carriers: carrierClients(transport),
     dcs,
     catalogue: new Map(),
+    orders,
+    eventId: () => `${eventPrefix}-${(++eventCounter).toString(36)}`,
     running: () => running && !stopped,
   };
 
@@ -271,6 +281,7 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
       relay.stop();
       publisher.stop();
       for (const l of lanes.values()) l.stop();
+      deadlines.stop();
       log.info('layer stopped');
     },
 

@@ -13,7 +13,7 @@ import { decodeCursor, type ExceptionQueue, type ExceptionStatus } from '../serv
 import { decodeShipment } from '../services/fulfillment.ts';
 import type { IntakeService } from '../services/intake.ts';
 import type { InventoryService } from '../services/inventory.ts';
-import { readOrder, type OrderRecord } from '../services/orders.ts';
+import type { OrderRecord } from '../services/orders.ts';
 import { decodeReturn, type ReturnService } from '../services/returns.ts';
 import type { WebhookService } from '../services/webhooks.ts';
 import { retryAfterSeconds } from '../resilience/retry-after.ts';
@@ -185,7 +185,7 @@ class CommerceApi {
   async getOrder(c: Ctx<'getOrder'>): Promise<HttpResponse> {
     const info = this.infoOf(c);
     const p = this.principalOf(c);
-    const order = await readOrder(this.ctx.store, c.params.path.orderId);
+    const order = await this.ctx.orders.get(this.ctx.store, c.params.path.orderId);
     if (!this.visible(p, order)) return this.notFound('Order', c.params.path.orderId, info, p);
     return json(200, await orderView(this.ctx, order));
   }
@@ -193,7 +193,7 @@ class CommerceApi {
   async cancelOrder(c: Ctx<'cancelOrder'>): Promise<HttpResponse> {
     const info = this.infoOf(c);
     const p = this.principalOf(c);
-    const order = await readOrder(this.ctx.store, c.params.path.orderId);
+    const order = await this.ctx.orders.get(this.ctx.store, c.params.path.orderId);
     if (!this.visible(p, order)) return this.notFound('Order', c.params.path.orderId, info, p);
     const reason = (c.body as { reason?: string } | undefined)?.reason;
     const result = await this.services.cancellation.cancel(order.id, reason);
@@ -212,7 +212,7 @@ class CommerceApi {
   async createReturn(c: Ctx<'createReturn'>): Promise<HttpResponse> {
     const info = this.infoOf(c);
     const p = this.principalOf(c);
-    const order = await readOrder(this.ctx.store, c.params.path.orderId);
+    const order = await this.ctx.orders.get(this.ctx.store, c.params.path.orderId);
     if (!this.visible(p, order)) return this.notFound('Order', c.params.path.orderId, info, p);
     return this.services.returns.createReturn(p, order, c.body, c.request.headers['idempotency-key'], info.traceId, info.instance);
   }

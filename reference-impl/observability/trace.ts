@@ -5,9 +5,19 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 const hex8 = (random: Random): string => random.int(0, 0xffffffff).toString(16).padStart(8, '0');
 
-/** Trace and span ids drawn from the Random port, so a seed replays them. */
+/**
+ * Trace ids drawn from the Random port, so a seed replays them. Span ids (one per outbound call
+ * and event, tens per order) count up from a random base instead of drawing each: unique within
+ * the instance, replayable, and cheap.
+ */
 export class Tracer {
-  constructor(private readonly random: Random) {}
+  private readonly spanHigh: string;
+  private spanLow: number;
+
+  constructor(private readonly random: Random) {
+    this.spanHigh = hex8(random);
+    this.spanLow = random.int(0, 0x7fffffff);
+  }
 
   traceId(): string {
     let id = hex8(this.random) + hex8(this.random) + hex8(this.random) + hex8(this.random);
@@ -16,7 +26,8 @@ export class Tracer {
   }
 
   spanId(): string {
-    const id = hex8(this.random) + hex8(this.random);
+    this.spanLow = (this.spanLow + 1) >>> 0;
+    const id = this.spanHigh + this.spanLow.toString(16).padStart(8, '0');
     return id === '0000000000000000' ? '0000000000000001' : id;
   }
 

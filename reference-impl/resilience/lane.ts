@@ -1,6 +1,7 @@
 import type { Clock, Timer } from '../../runtime/ports.ts';
 import type { TypedResponse } from '../../runtime/http/typed-client.ts';
 import { Circuit, type CircuitState } from './circuit.ts';
+import type { Deadlines } from './deadlines.ts';
 import { classifyError, classifyResponse, type CallOutcome } from './outcome.ts';
 
 /** Per-system counters, sampled by the harness through `stats()`. */
@@ -21,6 +22,8 @@ export interface SystemCounters {
 export interface LaneOptions {
   system: string;
   clock: Clock;
+  /** Call timeouts (shared abort signals and timers). */
+  deadlines: Deadlines;
   concurrency: number;
   breakerFailures: number;
   halfOpenAfterMs: number;
@@ -158,21 +161,16 @@ export class SystemLane {
 
   private async callOnce<Op extends Record<string | number, unknown>>(timeoutMs: number, send: (signal: AbortSignal) => Promise<TypedResponse<Op>>): Promise<CallOutcome> {
     const clock = this.options.clock;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = clock.setTimer(timeoutMs, () => {
-      timedOut = true;
-      controller.abort();
-    });
+    const deadline = this.options.deadlines.acquire(timeoutMs);
     this.counters.calls++;
     let outcome: CallOutcome;
     try {
-      const answer = await send(controller.signal);
+      const answer = await send(deadline.signal);
       outcome = classifyResponse(answer.response, answer.data ?? answer.error, clock.now());
     } catch (error) {
-      outcome = classifyError(error, timedOut, timeoutMs);
+      outcome = classifyError(error, deadline.expired(), timeoutMs);
     } finally {
-      timer.cancel();
+      deadline.release();
     }
     this.observe(outcome);
     return outcome;

@@ -13,6 +13,7 @@ import type { MutableStats } from '../observability/stats.ts';
 import type { Tracer } from '../observability/trace.ts';
 import type { Relay } from './relay.ts';
 import type { Db, Unit } from './unit.ts';
+import type { OrderCache } from './orders.ts';
 
 /** Everything a service needs, built once per layer instance by `createLayer`. */
 export interface LayerContext {
@@ -37,6 +38,10 @@ export interface LayerContext {
   dcs: Map<string, DistributionCenterConfig>;
   /** Skus the layer knows (from WMS events, snapshots, the seed) and their stock unit. */
   catalogue: Map<string, string>;
+  /** A new canonical event id: this instance's random prefix and a counter (unique, replayable, cheap). */
+  eventId(): string;
+  /** Orders in flight (read-through; refreshed by committed updates). */
+  orders: OrderCache;
   /** False once `stop()` ran: continuations of this instance must not start new work. */
   running(): boolean;
 }
@@ -44,12 +49,12 @@ export interface LayerContext {
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * Emits a canonical event in `unit`, with a fresh id (Random port), the clock's time and a span of
+ * Emits a canonical event in `unit`, with a fresh id, the clock's time and a span of
  * the trace `traceId` (a new trace when the event starts one). (Drawing inside a transaction is fine: only PostgreSQL re-runs one, and
  * PostgreSQL worlds are not seed-replayed.)
  */
 export function emit<T extends CanonicalEventType>(ctx: LayerContext, unit: Unit, type: T, subject: string, traceId: string | undefined, data: EventData<T>): void {
-  unit.emit(cloudEvent(type, { id: ctx.random.uuid(), source: ctx.config.eventSource, time: iso(unit.now), subject, traceparent: ctx.tracer.traceparent(traceId ?? ctx.tracer.traceId()) }, data));
+  unit.emit(cloudEvent(type, { id: ctx.eventId(), source: ctx.config.eventSource, time: iso(unit.now), subject, traceparent: ctx.tracer.traceparent(traceId ?? ctx.tracer.traceId()) }, data));
 }
 
 /** Headers of an outbound call in the trace `traceId`. */

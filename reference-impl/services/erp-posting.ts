@@ -3,7 +3,7 @@ import { problemSlug } from '../resilience/outcome.ts';
 import { toSalesOrderCreate, type ErpSchemas } from '../clients/erp.ts';
 import { isTerminal } from '../domain/order-state.ts';
 import { emit, iso, traceHeaders, type LayerContext } from './context.ts';
-import { readOrder, updateOrder, type OrderRecord } from './orders.ts';
+import { updateOrder, type OrderRecord } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import type { OutboxMessage } from './unit.ts';
 
@@ -19,7 +19,7 @@ export class BookingHandler implements CommandHandler {
 
   async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
     const ctx = this.ctx;
-    const order = await readOrder(ctx.store, msg.key);
+    const order = await ctx.orders.get(ctx.store, msg.key);
     if (!order || isTerminal(order.status)) {
       await ctx.db.write((unit) => unit.finish(msg)); // cancelled or rejected meanwhile: the cancellation compensates
       return { kind: 'done' };
@@ -90,7 +90,7 @@ export class CancelSalesOrderHandler implements CommandHandler {
 
   async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
     const ctx = this.ctx;
-    const order = await readOrder(ctx.store, msg.key);
+    const order = await ctx.orders.get(ctx.store, msg.key);
     if (!order || order.shipmentConfirmedAt !== undefined) {
       // The goods left before the cancellation reached the warehouse: a return, not a cancel.
       await ctx.db.write((unit) => unit.finish(msg));

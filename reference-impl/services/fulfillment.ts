@@ -5,7 +5,7 @@ import { toFulfillmentOrder } from '../clients/wms.ts';
 import type { LabelRequest } from '../clients/carriers.ts';
 import { isTerminal } from '../domain/order-state.ts';
 import { traceHeaders, wmsSystem, type LayerContext } from './context.ts';
-import { readOrder, updateOrder } from './orders.ts';
+import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import type { OutboxMessage } from './unit.ts';
 
@@ -48,16 +48,20 @@ export class LabelHandler implements CommandHandler {
 
   async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
     const ctx = this.ctx;
-    const order = await readOrder(ctx.store, msg.key);
+    const order = await ctx.orders.get(ctx.store, msg.key);
     const dc = order && ctx.dcs.get(order.dc);
     if (!order || !dc || isTerminal(order.status)) {
       await ctx.db.write((unit) => unit.finish(msg));
       return { kind: 'done' };
     }
-    const [existing] = await ctx.store.query<{ id: string }>('SELECT id FROM shipments WHERE order_id = ? ORDER BY created_at DESC LIMIT 1', [order.id]);
-    if (existing) {
-      await ctx.db.write((unit) => unit.advance(msg, { kind: 'wms.releaseFulfillmentOrder', system: wmsSystem(ctx, order.dc), payload: { shipmentId: String(existing.id) } }));
-      return { kind: 'done' };
+    if (msg.lookupFirst || msg.attempts > 0 || msg.exceptionId) {
+      // A label bought by an earlier attempt (or instance) is on record: never buy a second one.
+      const [existing] = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE order_id = ? ORDER BY created_at DESC LIMIT 1', [order.id]);
+      if (existing) {
+        const s = decodeShipment(existing);
+        await ctx.db.write((unit) => unit.advance(msg, { kind: 'wms.releaseFulfillmentOrder', system: wmsSystem(ctx, order.dc), payload: { shipmentId: s.id, trackingNumber: s.trackingNumber, labelId: s.labelId, serviceLevel: s.serviceLevel } }));
+        return { kind: 'done' };
+      }
     }
     const request: LabelRequest = { reference: order.id, serviceLevel: dc.serviceLevel, shipFrom: dc.address, shipTo: order.doc.shipTo, weightKg: dc.parcel?.weightKg ?? 2 };
     msg.lastRequest = ctx.carriers.payloadOf(dc.carrier, request);
@@ -81,7 +85,7 @@ export class LabelHandler implements CommandHandler {
         unit.now,
         unit.now,
       ]);
-      await unit.advance(msg, { kind: 'wms.releaseFulfillmentOrder', system: wmsSystem(ctx, order.dc), payload: { shipmentId } });
+      await unit.advance(msg, { kind: 'wms.releaseFulfillmentOrder', system: wmsSystem(ctx, order.dc), payload: { shipmentId, trackingNumber: label.trackingNumber, labelId: label.labelId, serviceLevel: dc.serviceLevel } });
     });
     return { kind: 'done' };
   }
@@ -95,22 +99,26 @@ export class ReleaseHandler implements CommandHandler {
 
   async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
     const ctx = this.ctx;
-    const order = await readOrder(ctx.store, msg.key);
+    const order = await ctx.orders.get(ctx.store, msg.key);
     const dc = order && ctx.dcs.get(order.dc);
     if (!order || !dc || isTerminal(order.status)) {
       await ctx.db.write((unit) => unit.finish(msg));
       return { kind: 'done' };
     }
-    const [row] = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE id = ?', [String(msg.payload.shipmentId)]);
-    if (!row) return { kind: 'fail', reason: `shipment ${String(msg.payload.shipmentId)} of order ${order.id} is not on record`, payload: msg.payload };
-    const shipment = decodeShipment(row);
+    let label = msg.payload as { shipmentId: string; trackingNumber?: string; labelId?: string; serviceLevel?: string };
+    if (!label.trackingNumber) {
+      const [row] = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE id = ?', [String(label.shipmentId)]);
+      if (!row) return { kind: 'fail', reason: `shipment ${String(label.shipmentId)} of order ${order.id} is not on record`, payload: msg.payload };
+      const s = decodeShipment(row);
+      label = { shipmentId: s.id, trackingNumber: s.trackingNumber, ...(s.labelId ? { labelId: s.labelId } : {}), serviceLevel: s.serviceLevel };
+    }
     const body = toFulfillmentOrder({
       id: order.id,
       lines: order.doc.lines,
       shipTo: order.doc.shipTo,
       carrier: dc.carrier,
-      serviceLevel: shipment.serviceLevel,
-      label: { trackingNumber: shipment.trackingNumber, labelId: shipment.carrier === 'carrier-pelican' ? shipment.labelId : undefined },
+      serviceLevel: label.serviceLevel ?? dc.serviceLevel,
+      label: { trackingNumber: label.trackingNumber!, labelId: dc.carrier === 'carrier-pelican' ? label.labelId : undefined },
     });
     msg.lastRequest = body;
     const outcome = await session.call(ctx.config.timeouts.downstreamMs, (signal) => ctx.wms(order.dc).POST('/fulfillment-orders', { body, headers: traceHeaders(ctx, msg.traceId), signal }));

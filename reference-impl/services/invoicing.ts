@@ -2,7 +2,7 @@ import type { LaneSession } from '../resilience/lane.ts';
 import { problemSlug } from '../resilience/outcome.ts';
 import type { ErpSchemas } from '../clients/erp.ts';
 import { emit, iso, traceHeaders, type LayerContext } from './context.ts';
-import { readOrder, updateOrder, type OrderRecord } from './orders.ts';
+import { updateOrder, type OrderRecord } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import type { OutboxMessage } from './unit.ts';
 
@@ -18,7 +18,7 @@ export class InvoiceHandler implements CommandHandler {
 
   async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
     const ctx = this.ctx;
-    const order = await readOrder(ctx.store, msg.key);
+    const order = await ctx.orders.get(ctx.store, msg.key);
     if (!order) return { kind: 'fail', reason: `order ${msg.key} is not on record`, payload: msg.payload };
     // DEFECT(no-event-dedup): the invoice of a repeated shipment is posted again.
     const dedup = !ctx.defects.has('no-event-dedup');

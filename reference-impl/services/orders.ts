@@ -50,11 +50,46 @@ export async function readOrder(db: SqlExecutor, id: string): Promise<OrderRecor
   return row ? decodeOrder(row) : undefined;
 }
 
+/**
+ * Orders in flight, kept in memory after every commit that touched them, so the outbox handlers
+ * and consumers do not read (and parse) the order row at every step. The layer is the only
+ * writer of its store; a stale entry is harmless anyway, because status changes are
+ * compare-and-set (a miss re-reads the row). Bounded: the oldest entries are dropped first.
+ */
+export class OrderCache {
+  private readonly entries = new Map<string, OrderRecord>();
+
+  constructor(private readonly capacity = 50_000) {}
+
+  /** A copy the caller may change (changes reach the cache only through a committed update). */
+  async get(db: SqlExecutor, id: string): Promise<OrderRecord | undefined> {
+    const hit = this.entries.get(id);
+    if (hit) return { ...hit };
+    const order = await readOrder(db, id);
+    if (order) this.put(order);
+    return order && { ...order };
+  }
+
+  put(order: OrderRecord): void {
+    this.entries.delete(order.id);
+    this.entries.set(order.id, { ...order });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+}
+
 export async function insertOrder(unit: Unit, o: Omit<OrderRecord, 'timeline' | 'updatedAt'> & { detail: string }): Promise<void> {
+  const timeline = timelineFragment({ at: iso(o.createdAt), status: o.status, detail: o.detail });
   await unit.tx.execute(
     'INSERT INTO orders (id, channel, customer_id, currency, status, dc, doc, trace_id, so_number, invoice, rejection, timeline, shipment_confirmed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, ?, ?)',
-    [o.id, o.channel, o.customerId, o.currency, o.status, o.dc, JSON.stringify(o.doc), o.traceId, timelineFragment({ at: iso(o.createdAt), status: o.status, detail: o.detail }), o.createdAt, o.createdAt],
+    [o.id, o.channel, o.customerId, o.currency, o.status, o.dc, JSON.stringify(o.doc), o.traceId, timeline, o.createdAt, o.createdAt],
   );
+  const { detail: _detail, ...record } = o;
+  const order: OrderRecord = { ...record, timeline, updatedAt: o.createdAt };
+  unit.after.push(() => unit.orders?.put(order));
 }
 
 /** Columns an update may set besides the status. */
@@ -110,8 +145,13 @@ export async function updateOrder(unit: Unit, order: OrderRecord, change: { to?:
         order.status = next;
       }
       order.updatedAt = unit.now;
-      if (change.columns?.so_number) order.soNumber = change.columns.so_number;
-      if (change.columns?.shipment_confirmed_at !== undefined) order.shipmentConfirmedAt = change.columns.shipment_confirmed_at;
+      const c = change.columns;
+      if (c?.so_number) order.soNumber = c.so_number;
+      if (c?.shipment_confirmed_at !== undefined) order.shipmentConfirmedAt = c.shipment_confirmed_at;
+      if (c?.invoice) order.invoice = JSON.parse(c.invoice) as OrderRecord['invoice'] & object;
+      if (c?.rejection) order.rejection = JSON.parse(c.rejection) as OrderRecord['rejection'] & object;
+      const committed = { ...order };
+      unit.after.push(() => unit.orders?.put(committed));
       return { changed: next !== undefined };
     }
     const [row] = await unit.tx.query<{ status: string; timeline: string }>('SELECT status, timeline FROM orders WHERE id = ?', [order.id]);

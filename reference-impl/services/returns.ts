@@ -13,7 +13,7 @@ import type { components } from '../../contracts/generated/openapi/commerce.ts';
 import { emit, traceHeaders, wmsSystem, type LayerContext } from './context.ts';
 import type { IdempotencyService } from './idempotency.ts';
 import type { InventoryService } from './inventory.ts';
-import { readOrder, type OrderRecord } from './orders.ts';
+import type { OrderRecord } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import { SeenIds } from './seen.ts';
 import type { OutboxMessage } from './unit.ts';
@@ -143,7 +143,7 @@ export class ReturnService {
       this.inventory.dedupHit(delivery.channel);
       return;
     }
-    const order = await readOrder(ctx.store, ret.orderId);
+    const order = await ctx.orders.get(ctx.store, ret.orderId);
     await ctx.db.write(async (unit) => {
       const changed = await unit.tx.execute("UPDATE returns SET status = 'received', received = ?, updated_at = ? WHERE id = ? AND status = 'requested'", [JSON.stringify(payload.lines), unit.now, ret.id]);
       if (changed === 0) return;
@@ -194,7 +194,7 @@ export class CreditMemoHandler implements CommandHandler {
     const ctx = this.ctx;
     const returnId = String(msg.payload.returnId);
     const [row] = await ctx.store.query<Record<string, SqlValue>>('SELECT * FROM returns WHERE id = ?', [returnId]);
-    const order = row ? await readOrder(ctx.store, String(row.order_id)) : undefined;
+    const order = row ? await ctx.orders.get(ctx.store, String(row.order_id)) : undefined;
     if (!row || !order) return { kind: 'fail', reason: `return ${returnId} is not on record`, payload: msg.payload };
     const ret = decodeReturn(row);
     if (ret.status === 'credited') {

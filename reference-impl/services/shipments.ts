@@ -9,7 +9,7 @@ import { carrierCode, mergeShipmentStatus, normaliseCarrierStatus, type Shipment
 import { emit, iso, traceHeaders, type LayerContext } from './context.ts';
 import { decodeShipment, type ShipmentRow } from './fulfillment.ts';
 import type { InventoryService } from './inventory.ts';
-import { readOrder, updateOrder } from './orders.ts';
+import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import { SeenIds } from './seen.ts';
 import type { OutboxMessage, Unit } from './unit.ts';
@@ -52,7 +52,7 @@ export class ShipmentService {
       this.inventory.dedupHit(delivery.channel);
       return;
     }
-    const order = await readOrder(ctx.store, payload.fulfillmentOrderId);
+    const order = await ctx.orders.get(ctx.store, payload.fulfillmentOrderId);
     if (!order) {
       ctx.log.warn({ fulfillmentOrderId: payload.fulfillmentOrderId, dc: payload.distributionCenter }, 'shipment confirmed for an unknown order; ignored');
       return;
@@ -68,6 +68,7 @@ export class ShipmentService {
       // The fulfillment order ships at most once: the mark is set with a compare-and-set.
       const marked = await unit.tx.execute(`UPDATE orders SET shipment_confirmed_at = ? WHERE id = ?${this.dedup ? ' AND shipment_confirmed_at IS NULL' : ''}`, [unit.now, order.id]);
       if (marked === 0) return false;
+      order.shipmentConfirmedAt = unit.now;
       const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [payload.trackingNumber]);
       let shipment: ShipmentRow;
       if (row) {
@@ -146,7 +147,7 @@ export class ShipmentService {
       // DEFECT(no-event-dedup): without deduplication a repeated status is announced again.
       const apply = next ?? (this.dedup || o.status === 'label_created' ? undefined : o.status);
       if (!apply) return 'duplicate' as const;
-      const order = await readOrder(unit.tx, shipment.orderId);
+      const order = await ctx.orders.get(unit.tx, shipment.orderId);
       await this.advanceShipment(unit, shipment, apply, o.occurredAt, order?.traceId, order?.dc ?? '', o.detail);
       if (order && apply === 'delivered') {
         const { changed } = await updateOrder(unit, order, { to: 'delivered', detail: o.detail ? `Delivered (${o.detail}).` : 'Delivered.' });
@@ -211,12 +212,14 @@ export class GoodsIssueHandler implements CommandHandler {
   async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
     const ctx = this.ctx;
     const p = msg.payload as { shipmentId: string; shippedAt: string; carrier: string; trackingNumber: string; lines: ErpSchemas['ItemQuantity'][] };
-    const order = await readOrder(ctx.store, msg.key);
+    const order = await ctx.orders.get(ctx.store, msg.key);
     if (!order) return { kind: 'fail', reason: `order ${msg.key} is not on record`, payload: p };
     // DEFECT(no-event-dedup): a repeated shipment confirmation posts its goods issue again.
     const dedup = !ctx.defects.has('no-event-dedup');
-    const [row] = await ctx.store.query<{ gi_number: SqlValue }>('SELECT gi_number FROM shipments WHERE id = ?', [p.shipmentId]);
-    if (row?.gi_number && dedup) return this.posted(msg, String(row.gi_number));
+    if (dedup && (msg.lookupFirst || msg.attempts > 0 || msg.exceptionId)) {
+      const [row] = await ctx.store.query<{ gi_number: SqlValue }>('SELECT gi_number FROM shipments WHERE id = ?', [p.shipmentId]);
+      if (row?.gi_number) return this.posted(msg, String(row.gi_number));
+    }
     const timeout = ctx.config.timeouts.downstreamMs;
     let salesOrderNumber = order.soNumber;
     if (!salesOrderNumber) {

@@ -1,5 +1,6 @@
 import type { SqlExecutor, SqlValue, Store } from '../ports.ts';
 import type { OutgoingEvent } from '../domain/events.ts';
+import type { OrderCache } from './orders.ts';
 
 /** What an outbox message asks a downstream system to do. */
 export type CommandKind =
@@ -103,6 +104,8 @@ export class Unit {
     private readonly seqs: Sequences,
     readonly now: number,
     private readonly resolver?: Resolver,
+    /** Refreshed with the orders this unit changed, after it commits. */
+    readonly orders?: OrderCache,
   ) {}
 
   emit(event: OutgoingEvent): void {
@@ -182,6 +185,8 @@ export class Db {
   private listener: UnitListener | undefined;
   /** Set by the layer once the exception queue exists. */
   resolver: Resolver | undefined;
+  /** Set by the layer: the order cache units refresh after commit. */
+  orders: OrderCache | undefined;
 
   constructor(
     readonly store: Store,
@@ -196,7 +201,7 @@ export class Db {
   async write<T>(fn: (unit: Unit) => Promise<T>): Promise<T> {
     let unit: Unit | undefined;
     const result = await this.store.transaction(async (tx) => {
-      unit = new Unit(tx, this.seqs, this.now(), this.resolver);
+      unit = new Unit(tx, this.seqs, this.now(), this.resolver, this.orders);
       const value = await fn(unit);
       await unit.flush();
       return value;

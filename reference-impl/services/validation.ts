@@ -6,7 +6,7 @@ import { transition } from '../domain/order-state.ts';
 import type { Money } from '../domain/money.ts';
 import { emit, traceHeaders, type LayerContext } from './context.ts';
 import { orderAcceptedData } from './order-events.ts';
-import { readOrder, updateOrder } from './orders.ts';
+import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import type { InventoryService } from './inventory.ts';
 import type { OutboxMessage } from './unit.ts';
@@ -139,7 +139,7 @@ export class ValidationService implements CommandHandler {
   /** The deferred validation of a `pending_validation` order (outbox kind `erp.validateOrder`). */
   async attempt(msg: OutboxMessage, session: LaneSession): Promise<AttemptResult> {
     const ctx = this.ctx;
-    const order = await readOrder(ctx.store, msg.key);
+    const order = await ctx.orders.get(ctx.store, msg.key);
     if (!order || order.status !== 'pending_validation') {
       // Cancelled meanwhile (nothing to validate), or already validated (a replay): move on.
       await ctx.db.write(async (unit) => {

@@ -109,6 +109,7 @@ describe('ERP posting through the outbox', () => {
     expect((await w.send('GET', '/v1/exceptions', undefined, { 'x-api-key': KEYS.web })).status).toBe(403);
 
     remove();
+    w.transport.inject({ target: 'erp', method: 'POST', path: /^\/sales-orders$/, fault: { kind: 'delay', ms: 500 }, times: 1 }); // the replay takes a while
     const replay = await w.send('POST', `/v1/exceptions/${entry.exceptionId}/replay`, undefined, { 'x-api-key': KEYS.ops });
     expect(replay.status).toBe(202);
     expect(replay.json.status).toBe('replaying');

@@ -13,11 +13,14 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections in the pool (default 10). */
   max?: number;
-  /** Runs of a transaction's function before a serialization failure is given up (default 12). */
+  /**
+   * Runs of a transaction's function before a serialization failure is given up (default 30).
+   * Measured: 50 transactions read-modify-writing one row at once need up to 7–10 runs each.
+   */
   maxAttempts?: number;
-  /** First retry waits up to this long; each further one doubles it, up to `retryCapMs` (default 4). */
+  /** First retry waits up to this long; each further one doubles it, up to `retryCapMs` (default 10). */
   retryBaseMs?: number;
-  /** Longest wait between two attempts (default 250). */
+  /** Longest wait between two attempts (default 500). */
   retryCapMs?: number;
   /** Shown in pg_stat_activity (default `faultline`). */
   applicationName?: string;
@@ -66,9 +69,9 @@ export class PostgresStore implements Store {
     if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
       throw new Error(`schema "${options.schema}": expected lower-case letters, digits and _ (at most 63), starting with a letter or _`);
     }
-    this.maxAttempts = options.maxAttempts ?? 12;
-    this.retryBaseMs = options.retryBaseMs ?? 4;
-    this.retryCapMs = options.retryCapMs ?? 250;
+    this.maxAttempts = options.maxAttempts ?? 30;
+    this.retryBaseMs = options.retryBaseMs ?? 10;
+    this.retryCapMs = options.retryCapMs ?? 500;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 10,

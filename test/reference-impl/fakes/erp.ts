@@ -38,6 +38,14 @@ export class FakeErp {
   customers: Record<string, { creditLimit: string; blocked?: boolean }>;
   items: Record<string, { price: string; uoms?: string[] }>;
   private seq = 100000;
+  /** Indexes, so the fake stays linear at bench volumes. */
+  private readonly byRef = new Map<string, S['SalesOrder'][]>();
+  private readonly byNumber = new Map<string, S['SalesOrder']>();
+  private readonly exposure = new Map<string, number>();
+  private readonly giByRef = new Map<string, S['GoodsIssue'][]>();
+  private readonly invoiceByRef = new Map<string, S['Invoice']>();
+  private readonly invoicesBySo = new Map<string, S['Invoice'][]>();
+  private readonly memoByRef = new Map<string, S['CreditMemo'][]>();
 
   constructor(
     private readonly clock: Clock,
@@ -53,7 +61,11 @@ export class FakeErp {
   }
 
   bookedFor(externalReference: string): S['SalesOrder'][] {
-    return this.salesOrders.filter((s) => s.externalReference === externalReference);
+    return this.byRef.get(externalReference) ?? [];
+  }
+
+  private so(number: string): S['SalesOrder'] | undefined {
+    return this.byNumber.get(number);
   }
 
   private now(): string {
@@ -75,7 +87,7 @@ export class FakeErp {
       checkCredit: async ({ params, body }) => {
         const c = this.customers[params.path.customerId];
         if (!c) return problem(404, 'Customer not found', `No customer ${params.path.customerId}.`, { type: 'https://faultline.dev/problems/erp/not-found', extra: { instance: '/' } });
-        const exposure = this.salesOrders.filter((s) => s.soldTo === params.path.customerId && s.status !== 'cancelled').reduce((n, s) => n + cents(s.total.amount), 0);
+        const exposure = this.exposure.get(params.path.customerId) ?? 0;
         const available = cents(c.creditLimit) - exposure;
         const approved = !c.blocked && cents(body.amount.amount) <= available;
         const result: S['CreditCheckResult'] = { customerId: params.path.customerId, approved, creditLimit: money(cents(c.creditLimit)), openExposure: money(exposure), availableCredit: money(available) };
@@ -114,65 +126,73 @@ export class FakeErp {
           bookedAt: this.now(),
         };
         this.salesOrders.push(so);
+        this.byRef.set(so.externalReference, [...this.bookedFor(so.externalReference), so]);
+        this.byNumber.set(so.salesOrderNumber, so);
+        this.exposure.set(so.soldTo, (this.exposure.get(so.soldTo) ?? 0) + cents(so.total.amount));
         return json(201, so, { location: `/sales-orders/${so.salesOrderNumber}` });
       },
       findSalesOrders: async ({ params }) => json(200, { items: this.bookedFor(params.query.externalReference) }),
       getSalesOrder: async ({ params }) => {
-        const so = this.salesOrders.find((s) => s.salesOrderNumber === params.path.salesOrderNumber);
+        const so = this.so(params.path.salesOrderNumber);
         return so ? json(200, so) : problem(404, 'Not found', 'No such sales order.', { type: 'https://faultline.dev/problems/erp/not-found', extra: { instance: '/' } });
       },
       cancelSalesOrder: async ({ params }) => {
-        const so = this.salesOrders.find((s) => s.salesOrderNumber === params.path.salesOrderNumber);
+        const so = this.so(params.path.salesOrderNumber);
         if (!so) return problem(404, 'Not found', 'No such sales order.', { type: 'https://faultline.dev/problems/erp/not-found', extra: { instance: '/' } });
+        if (so.status === 'booked') this.exposure.set(so.soldTo, (this.exposure.get(so.soldTo) ?? 0) - cents(so.total.amount));
         if (so.status !== 'booked' && so.status !== 'cancelled') return problem(409, 'Goods already issued', `${so.salesOrderNumber} has goods issued.`, { type: 'https://faultline.dev/problems/erp/goods-already-issued', extra: { instance: '/', salesOrderNumber: so.salesOrderNumber } });
         so.status = 'cancelled';
         return json(200, so);
       },
       listInventoryBalances: async () => json(200, { asOf: this.now(), items: this.balances }),
       postGoodsIssue: async ({ body }) => {
-        const existing = this.goodsIssues.find((g) => g.externalReference === body.externalReference);
+        const existing = this.giByRef.get(body.externalReference)?.[0];
         if (existing) {
           const dup = this.duplicate(existing, 'goodsIssueNumber');
           if (dup) return dup;
         }
-        const so = this.salesOrders.find((s) => s.salesOrderNumber === body.salesOrderNumber);
+        const so = this.so(body.salesOrderNumber);
         if (!so) return problem(404, 'Not found', 'No such sales order.', { type: 'https://faultline.dev/problems/erp/not-found', extra: { instance: '/' } });
         if (so.status === 'cancelled') return problem(409, 'Sales order cancelled', 'Cancelled.', { type: 'https://faultline.dev/problems/erp/sales-order-cancelled', extra: { instance: '/', salesOrderNumber: so.salesOrderNumber } });
         so.status = 'goods_issued';
         const gi = { goodsIssueNumber: `GI-${++this.seq}`, externalReference: body.externalReference, salesOrderNumber: body.salesOrderNumber, postedAt: this.now() };
         this.goodsIssues.push(gi);
+        this.giByRef.set(gi.externalReference, [...(this.giByRef.get(gi.externalReference) ?? []), gi]);
         return json(201, gi);
       },
-      findGoodsIssues: async ({ params }) => json(200, { items: this.goodsIssues.filter((g) => g.externalReference === params.query.externalReference) }),
+      findGoodsIssues: async ({ params }) => json(200, { items: this.giByRef.get(params.query.externalReference) ?? [] }),
       postInvoice: async ({ body }) => {
-        const existing = this.invoices.find((i) => i.externalReference === body.externalReference);
+        const existing = this.invoiceByRef.get(body.externalReference);
         if (existing) {
           const dup = this.duplicate(existing, 'invoiceNumber');
           if (dup) return dup;
         }
-        const so = this.salesOrders.find((s) => s.salesOrderNumber === body.salesOrderNumber);
+        const so = this.so(body.salesOrderNumber);
         if (!so) return problem(404, 'Not found', 'No such sales order.', { type: 'https://faultline.dev/problems/erp/not-found', extra: { instance: '/' } });
         const net = cents(so.total.amount);
         const tax = Math.round(net * 0.19);
         const invoice: S['Invoice'] = { invoiceNumber: `INV-${++this.seq}`, externalReference: body.externalReference, salesOrderNumber: so.salesOrderNumber, invoiceDate: body.invoiceDate, total: money(net + tax), tax: money(tax), lines: so.lines, postedAt: this.now() };
         so.status = 'invoiced';
         this.invoices.push(invoice);
+        if (!this.invoiceByRef.has(invoice.externalReference)) this.invoiceByRef.set(invoice.externalReference, invoice);
+        this.invoicesBySo.set(invoice.salesOrderNumber, [...(this.invoicesBySo.get(invoice.salesOrderNumber) ?? []), invoice]);
         return json(201, invoice);
       },
-      listInvoices: async ({ params }) => json(200, { items: this.invoices.filter((i) => i.salesOrderNumber === params.query.salesOrderNumber) }),
+      listInvoices: async ({ params }) => json(200, { items: this.invoicesBySo.get(params.query.salesOrderNumber) ?? [] }),
       postCreditMemo: async ({ body }) => {
-        const existing = this.creditMemos.find((m) => m.externalReference === body.externalReference);
+        const existing = this.memoByRef.get(body.externalReference)?.[0];
         if (existing) {
           const dup = this.duplicate(existing, 'creditMemoNumber');
           if (dup) return dup;
         }
-        const so = this.salesOrders.find((s) => s.salesOrderNumber === body.salesOrderNumber);
+        const so = this.so(body.salesOrderNumber);
         const price = (item: string) => cents(so?.lines.find((l) => l.itemNumber === item)?.unitPrice.amount ?? '0');
         const memo: S['CreditMemo'] = { creditMemoNumber: `CM-${++this.seq}`, externalReference: body.externalReference, salesOrderNumber: body.salesOrderNumber, amount: money(body.lines.reduce((n, l) => n + price(l.itemNumber) * l.qty, 0)), postedAt: this.now() };
         this.creditMemos.push(memo);
+        this.memoByRef.set(memo.externalReference, [...(this.memoByRef.get(memo.externalReference) ?? []), memo]);
         return json(201, memo);
       },
-      findCreditMemos: async ({ params }) => json(200, { items: this.creditMemos.filter((m) => m.externalReference === params.query.externalReference) }),
+      findCreditMemos: async ({ params }) => json(200, { items: this.memoByRef.get(params.query.externalReference) ?? [] }),
     },
     (entry, request) => {
       const call: ErpCall = { operation: entry.operationId, at: this.clock.now(), body: request.body ? (JSON.parse(request.body) as unknown) : undefined, path: request.path };
