@@ -292,8 +292,8 @@ async function main(): Promise<void> {
     const middle = <T>(xs: T[], key: (x: T) => number): number => xs.map(key).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const addedP50 = middle(added, (a) => a.p50);
     const addedP99 = middle(added, (a) => a.p99);
-    const bestP50 = Math.min(...added.map((a) => a.p50));
-    const bestP99 = Math.min(...added.map((a) => a.p99));
+    // The quietest round: the lowest p99 on both paths, i.e. the least disturbed by other work.
+    const quietest = directRounds.map((d, i) => ({ i, worst: Math.max(d.latencyMs.p99, proxiedRounds[i]!.latencyMs.p99) })).sort((a, b) => a.worst - b.worst)[0]!.i;
     const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
     const ok = (b: boolean): string => (b ? 'met' : 'MISSED');
 
@@ -317,7 +317,7 @@ async function main(): Promise<void> {
       log(fixedLine(`through proxy #${i + 1}`, proxiedRounds[i]!));
     });
     log(`  added by the proxy, median round: p50 ${signed(addedP50)} ms (target < 1 ms: ${ok(addedP50 < 1)}), p99 ${signed(addedP99)} ms (target < 5 ms: ${ok(addedP99 < 5)}); errors over all rounds ${proxied.errorCount} (target 0: ${ok(proxied.errorCount === 0)})`);
-    log(`  added by the proxy, best round:   p50 ${signed(bestP50)} ms, p99 ${signed(bestP99)} ms`);
+    log(`  added by the proxy, quietest round (#${quietest + 1}): p50 ${signed(added[quietest]!.p50)} ms, p99 ${signed(added[quietest]!.p99)} ms`);
     log();
     log('    highest sustained rate');
     log(`  ${pad('path', 20)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}   what stopped it`);
