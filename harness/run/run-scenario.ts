@@ -20,6 +20,8 @@ export interface RunOptions {
   onProgress?: (p: { scenario: string; virtualMs: number; totalMs: number; orders: number; phase: 'faults' | 'drain' }) => void;
 }
 
+const DRAIN_SAMPLE_MS = 5 * 60_000;
+
 /** The command that replays a run exactly. */
 export function replayCommand(scenario: Scenario, seed: number, defects: readonly string[]): string {
   return ['npx faultline run', scenario.file, `--seed ${seed}`, ...defects.map((d) => `--defect ${d}`)].join(' ');
@@ -67,10 +69,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     r.intervalAckLatency.reset();
     options.onProgress?.({ scenario: scenario.id, virtualMs: rel(), totalMs: healAtMs + scenario.drainMs, orders: r.counters.submitted, phase });
     if (phase === 'drain' && stats && isQuiet(world, stats)) converged = true;
+    if (process.env.FAULTLINE_DEBUG_QUIET && phase === 'drain' && stats) process.stderr.write(`t=${rel()} ${unsettled(world, stats) ?? 'quiet'}\n`);
   };
   let sampling = false;
+  let lastSample = -Infinity;
   const sampler = clock.every(scenario.sampleEveryMs, () => {
-    if (sampling) return;
+    // While draining, the world is mostly quiet: sample (and check for quiet) every 5 minutes at most.
+    if (sampling || (phase === 'drain' && rel() - lastSample < DRAIN_SAMPLE_MS)) return;
+    lastSample = rel();
     sampling = true;
     void sample().finally(() => (sampling = false));
   });
@@ -143,18 +149,31 @@ async function sampleAvailability(world: World, at: number, out: AvailabilitySam
 
 /** The world has settled: nothing in flight anywhere, nothing left to ship or deliver. */
 function isQuiet(world: World, stats: LayerStats): boolean {
-  if (!world.workload.idle() || stats.outbox.backlog > 0 || stats.outbox.eventsPending > 0 || stats.exceptions.depth > 0 || world.bus.backlog() > 0) return false;
-  for (const wms of world.wms.values()) {
+  return unsettled(world, stats) === undefined;
+}
+
+/** What still moves in the world, or undefined when nothing does. */
+export function unsettled(world: World, stats: LayerStats): string | undefined {
+  if (!world.workload.idle()) return `the storefront has ${world.workload.stats().pending} operation(s) pending`;
+  if (stats.outbox.backlog > 0) return `outbox backlog ${stats.outbox.backlog}`;
+  if (stats.outbox.eventsPending > 0) return `${stats.outbox.eventsPending} event(s) not yet published`;
+  if (stats.exceptions.depth > 0) return `${stats.exceptions.depth} exception(s) open`;
+  if (world.bus.backlog() > 0) return `${world.bus.backlog()} message(s) on the bus`;
+  for (const [dc, wms] of world.wms) {
     const t = wms.truth();
-    if (t.fulfillmentOrders.some((fo) => fo.order.status !== 'shipped' && fo.order.status !== 'cancelled')) return false;
-    if (t.returns.some((r) => r.receivedAt === undefined)) return false;
+    const open = t.fulfillmentOrders.filter((fo) => fo.order.status !== 'shipped' && fo.order.status !== 'cancelled').length;
+    if (open > 0) return `${open} fulfillment order(s) still open at ${dc}`;
+    const returns = t.returns.filter((r) => r.receivedAt === undefined).length;
+    if (returns > 0) return `${returns} return(s) expected at ${dc}`;
   }
-  for (const carrier of world.carriers.values()) {
+  for (const [name, carrier] of world.carriers) {
     const t = carrier.truth();
-    const delivered = new Set(t.events.filter((e) => /deliver|DL/i.test(JSON.stringify(e).slice(0, 400)) ).map((e) => (e as unknown as { trackingNumber: string }).trackingNumber));
-    if (t.labels.some((l) => l.handedOverAt !== undefined && !delivered.has(l.trackingNumber))) return false;
+    const delivered = new Set(t.events.filter((e) => e.status === 'DELIVERED' || e.status === 'DL').map((e) => e.trackingNumber));
+    const moving = t.labels.filter((l) => l.handedOverAt !== undefined && !delivered.has(l.trackingNumber)).length;
+    if (moving > 0) return `${moving} parcel(s) on their way with ${name}`;
+    if (t.events.some((e) => e.pushes.length === 0)) return `${name} holds tracking events not pushed yet`;
   }
-  return true;
+  return undefined;
 }
 
 async function observe(world: World, scenario: Scenario, options: RunOptions, healAtMs: number, converged: boolean, availability: AvailabilitySample[]): Promise<Observations> {

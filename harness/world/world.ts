@@ -28,13 +28,13 @@ const lognormal = (median: number, sigma = 0.3) => ({ distribution: 'lognormal' 
  */
 const TRANSIT = {
   hubs: 2,
-  toFirstHub: lognormal(30 * 60_000),
-  betweenHubs: lognormal(45 * 60_000),
-  hubDwell: lognormal(15 * 60_000),
-  toOutForDelivery: lognormal(H),
-  toDelivered: lognormal(30 * 60_000),
+  toFirstHub: lognormal(20 * 60_000),
+  betweenHubs: lognormal(30 * 60_000),
+  hubDwell: lognormal(10 * 60_000),
+  toOutForDelivery: lognormal(40 * 60_000),
+  toDelivered: lognormal(20 * 60_000),
   failedAttemptProbability: 0.03,
-  redeliveryDelay: { distribution: 'fixed' as const, ms: 2 * H },
+  redeliveryDelay: { distribution: 'fixed' as const, ms: H },
 };
 
 export interface WorldOptions {
@@ -109,7 +109,7 @@ export class World {
     for (const dc of landscape.distributionCenters) {
       const wms = new WmsSimulator(
         { clock: this.clock, random: this.random.fork(`wms@${dc.code}`), transport: this.net, bus: this.messaging },
-        { dc: dc.code, stock: landscape.stock.get(dc.code)!, returnTransit: lognormal(2 * H), replenishment: { reorderPoint: 400, quantity: 2000, leadTime: lognormal(H) }, ...sys.wms },
+        { dc: dc.code, stock: landscape.stock.get(dc.code)!, returnTransit: lognormal(30 * 60_000), replenishment: { reorderPoint: 400, quantity: 2000, leadTime: lognormal(H) }, ...sys.wms },
       );
       this.wms.set(dc.code, wms);
       this.transport.register(`wms@${dc.code}`, wms.handler);
@@ -166,8 +166,8 @@ export class World {
       doubleSubmitShare: w.doubleSubmitShare,
       cancelShare: w.cancelShare,
       returnShare: w.returnShare,
-      returnAfter: lognormal(6 * H),
-      returnPollInterval: 2 * H,
+      returnAfter: lognormal(H),
+      returnPollInterval: 30 * 60_000,
       availabilityReadShare: w.availabilityReadShare,
     };
     this.workload = new StorefrontWorkload({ clock: this.clock, random: this.random.fork('workload'), transport: this.net }, workloadOptions, this.recorder);
