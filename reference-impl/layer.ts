@@ -274,6 +274,7 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
     stop() {
       if (stopped) return;
       stopped = true;
+      db.closed = true;
       for (const t of timers.splice(0)) t.cancel();
       for (const s of subscriptions.splice(0)) s.close();
       for (const t of intake.pendingCommits) t.cancel();

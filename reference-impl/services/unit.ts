@@ -198,7 +198,11 @@ export class Db {
     this.listener = listener;
   }
 
+  /** Set when the layer stops: a stopped instance writes nothing more (its successor owns the store). */
+  closed = false;
+
   async write<T>(fn: (unit: Unit) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('this layer instance is stopped; it writes nothing more');
     let unit: Unit | undefined;
     const result = await this.store.transaction(async (tx) => {
       unit = new Unit(tx, this.seqs, this.now(), this.resolver, this.orders);
