@@ -14,12 +14,17 @@ const files = readdirSync(BENCH)
   .sort();
 
 const results: Array<{ file: string; code: number; seconds: number }> = [];
+let interrupted: NodeJS.Signals | undefined;
 for (const file of files) {
+  if (interrupted) break; // Ctrl-C stops the whole run, not just the current bench
   process.stdout.write(`\n=== ${file} ===\n`);
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, [TSNODE, BENCH + file], { stdio: 'inherit' });
-    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    const forward = (signal: NodeJS.Signals): void => {
+      interrupted = signal;
+      child.kill(signal);
+    };
     process.once('SIGINT', forward);
     process.once('SIGTERM', forward);
     child.on('exit', (c, signal) => {
@@ -33,5 +38,6 @@ for (const file of files) {
 
 process.stdout.write('\n=== benches ===\n');
 for (const r of results) process.stdout.write(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.file} (${r.seconds} s)${r.code === 0 ? '' : ` exit ${r.code}`}\n`);
-if (results.length === 0) process.stdout.write('  no bench/*.bench.ts found\n');
-process.exitCode = results.find((r) => r.code !== 0)?.code ?? 0;
+if (interrupted) process.stdout.write(`  interrupted (${interrupted}); ${files.length - results.length} not run\n`);
+if (results.length === 0 && !interrupted) process.stdout.write('  no bench/*.bench.ts found\n');
+process.exitCode = results.find((r) => r.code !== 0)?.code ?? (interrupted ? 130 : 0);
