@@ -18,6 +18,8 @@ import { withProblemInstance } from '../../../simulators/shared/service.ts';
 import { StorefrontWorkload, type WorkloadOperation } from '../../../simulators/storefront/index.ts';
 import { WmsSimulator } from '../../../simulators/wms/index.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
+import { PROVIDER_STATES_PATH } from '../../contract-testing/provider-states.ts';
+import { simulatorProviderStates, type ServedSimulator } from '../../contract-testing/simulator-states.ts';
 
 export interface SimOptions {
   port: string;
@@ -146,11 +148,15 @@ async function serve(kind: Served, options: SimOptions, seed: number): Promise<n
       break;
   }
 
+  // Pact provider states (harness/contract-testing): POST sets one up, GET lists them.
+  const contract = simulatorProviderStates(simulator as ServedSimulator, { system, clock, random: root.fork('provider-states') });
   routes
     .add('GET', '/_faultline/events', () => json(200, { system, sink: webhook ? 'webhook' : 'memory', ...(webhook ? { webhookUrl: webhook.href } : {}), events: sink.records() }))
     .add('GET', '/_faultline/truth', () => json(200, simulator.truth()))
-    .add('GET', '/_faultline/faults', () => json(200, { faults: faults?.list() ?? [] }));
-  const handler = routes.wrap(faults ? withProblemInstance(faults.wrapHandler(system, simulator.handler, { sockets: true })) : simulator.handler);
+    .add('GET', '/_faultline/faults', () => json(200, { faults: faults?.list() ?? [] }))
+    .add('POST', PROVIDER_STATES_PATH, contract.route)
+    .add('GET', PROVIDER_STATES_PATH, contract.route);
+  const handler = routes.wrap(contract.wrap(faults ? withProblemInstance(faults.wrapHandler(system, simulator.handler, { sockets: true })) : simulator.handler));
 
   const server = await serveHandler(handler, {
     port,
