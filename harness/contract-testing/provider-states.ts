@@ -117,7 +117,9 @@ export class ProviderStates {
       try {
         return json(200, await this.apply(change));
       } catch (error) {
-        if (!(error instanceof ProviderStateError)) throw error;
+        if (!(error instanceof ProviderStateError)) {
+          return problem(500, 'Provider state failed', `setting up "${change.state}" failed: ${error instanceof Error ? error.message : String(error)}`, { extra: { instance: PROVIDER_STATES_PATH, state: change.state } });
+        }
         const title = error.status === 400 ? 'Unknown provider state' : 'Provider state not reachable';
         return problem(error.status, title, error.message, { extra: { instance: PROVIDER_STATES_PATH, state: change.state } });
       }

@@ -20,7 +20,9 @@ type Step =
  * `no-oversell`: reservations never exceed physical stock at a distribution center. Judged on what
  * the layer could know: at every acceptance, the units promised for (sku, DC) — orders acknowledged
  * there, not yet shipped, cancelled or rejected — must not exceed the on-hand figure of the newest
- * WMS inventory message the layer had acknowledged by then (or the opening stock). Stock lost in a
+ * WMS inventory message the layer had acknowledged, or stock snapshot it had read, by then (or the
+ * opening stock). A shipped order stops counting when the layer learns its stock has left: an
+ * inventory message naming it, or a snapshot read after its shipment confirmation. Stock lost in a
  * message still on its way is not the layer's fault; promising stock it was never told of is.
  */
 export function checkNoOversell(ctx: CheckContext): CheckResult {
@@ -30,8 +32,25 @@ export function checkNoOversell(ctx: CheckContext): CheckResult {
     if (list) list.push(step);
     else steps.set(key, [step]);
   };
+  const shippedAck = new Map<string, number>();
+  const snapshotsByDc = new Map<string, number[]>();
   for (const d of ctx.obs.recorder.inventoryDeliveries) {
-    const m = JSON.parse(d.body) as InventoryMessage;
+    const parsed = parse(d.body);
+    if (!parsed) continue; // a truncated message told the layer nothing
+    if (d.channel === 'wms.shipment') {
+      const m = parsed as { orderReference?: string };
+      if (m.orderReference && !shippedAck.has(m.orderReference)) shippedAck.set(m.orderReference, d.at);
+      continue;
+    }
+    if (d.channel === 'snapshot') {
+      const snapshot = parsed as { distributionCenter: string; items: Array<{ sku: string; onHand: number; version: number }> };
+      for (const item of snapshot.items ?? []) add(`${item.sku}@${snapshot.distributionCenter}`, { at: d.at, kind: 'know', onHand: item.onHand, sequence: item.version });
+      const times = snapshotsByDc.get(snapshot.distributionCenter) ?? [];
+      times.push(d.at);
+      snapshotsByDc.set(snapshot.distributionCenter, times);
+      continue;
+    }
+    const m = parsed as InventoryMessage;
     const key = `${m.sku}@${m.distributionCenter}`;
     add(key, { at: d.at, kind: 'know', onHand: m.onHand, sequence: m.sequence });
     if (m.reason === 'shipment' && m.reference) add(key, { at: d.at, kind: 'release', orderId: m.reference, qty: Number.NaN });
@@ -44,11 +63,16 @@ export function checkNoOversell(ctx: CheckContext): CheckResult {
       const dc = ack.distributionCenter ?? view?.distributionCenter;
       if (!dc) continue;
       const ended = ctx.statusAt(orderId, 'cancelled') ?? ctx.statusAt(orderId, 'rejected');
+      // A snapshot read after the layer knew the order had shipped reflects the stock it took.
+      const shippedAt = shippedAck.get(orderId);
+      const snapshots = snapshotsByDc.get(dc) ?? [];
+      const settledBySnapshot = shippedAt === undefined ? undefined : snapshots.find((t) => t > shippedAt);
       for (const line of order.lines) {
         const key = `${line.sku}@${dc}`;
         promises++;
         add(key, { at: ack.at, kind: 'promise', orderId, qty: line.quantity, order: order.order });
         if (ended !== undefined) add(key, { at: ended, kind: 'release', orderId, qty: line.quantity });
+        if (settledBySnapshot !== undefined) add(key, { at: settledBySnapshot, kind: 'release', orderId, qty: line.quantity });
       }
     }
   }
@@ -91,6 +115,14 @@ export function checkNoOversell(ctx: CheckContext): CheckResult {
     }
   }
   return resultOf('no-oversell', anomalies, `${promises} promised line(s) checked against the stock the layer knew of: never more promised than on hand`, (n) => `${n} acceptance(s) promised more stock than the distribution center held`);
+}
+
+function parse(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 function openingStock(ctx: CheckContext, key: string): number {

@@ -86,7 +86,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   // Heal: every fault ends; an operator replays the exception queue (and again every 10 minutes while it is not empty).
   phase = 'drain';
   const faultStatus = world.injector.list();
-  world.injector.clear();
+  world.injector.heal();
   const replay = () => world.layer && void operator(world, 'POST', '/v1/exceptions/replay', '{}').catch(() => undefined);
   replay();
   const replayer = clock.every(10 * 60_000, () => {

@@ -36,7 +36,7 @@ export interface StorefrontOrder {
   cancelledAt?: number;
 }
 
-/** A message the layer handled (acknowledged) on an inbound channel. */
+/** What the layer learnt about stock, and when: an inventory message it acknowledged, or a WMS snapshot it read. */
 export interface Delivery {
   at: number;
   channel: string;
@@ -177,10 +177,14 @@ export class Recorder implements WorkloadObserver {
         this.callsBySystem.set(target, counts);
         counts.calls++;
         const gate = this.gates.get(target);
-        if (gate && startedAt < gate.notBefore) {
+        // A call made at the very instant the answer arrived was concurrent with it, not after it.
+        if (gate && startedAt < gate.notBefore && startedAt > gate.setAt) {
           this.retryAfterViolations.push({ at: startedAt, target, path: `${req.method} ${req.path.split('?')[0]}`, notBefore: gate.notBefore, gate: { ...gate } });
         }
         const res = await inner.send(target, req, options);
+        if (res.status === 200 && target.startsWith('wms@') && req.method === 'GET' && req.path.startsWith('/stock')) {
+          this.inventoryDeliveries.push({ at: this.now(), channel: 'snapshot', body: res.body });
+        }
         if (res.status === 429) counts.throttled++;
         if (res.status === 503) counts.unavailable++;
         const retryAfter = res.headers['retry-after'];
@@ -198,7 +202,7 @@ export class Recorder implements WorkloadObserver {
     };
   }
 
-  /** Wraps the layer's Bus: records each inventory message the layer acknowledged, and when. */
+  /** Wraps the layer's Bus: records each inventory and shipment message the layer acknowledged, and when. */
   layerBus(inner: Bus): Bus {
     return {
       publish: (m) => inner.publish(m),
@@ -206,7 +210,7 @@ export class Recorder implements WorkloadObserver {
         inner.subscribe(
           channel,
           group,
-          channel === 'wms.inventory'
+          channel === 'wms.inventory' || channel === 'wms.shipment'
             ? async (d) => {
                 await handler(d);
                 this.inventoryDeliveries.push({ at: this.now(), channel, body: d.body });

@@ -12,6 +12,7 @@ import {
   type Random,
   type SubscribeOptions,
   type Subscription,
+  type Timer,
   type Transport,
 } from '../../runtime/ports.ts';
 import { shuffle, transformPayload } from './effects.ts';
@@ -46,6 +47,7 @@ export type FaultPlanInput = FaultPlan | { faults: readonly FaultSpec[] } | read
 export class FaultInjector {
   private readonly set: FaultSet;
   private readonly clock: Clock;
+  private readonly buses: FaultyBus[] = [];
   private added = 0;
   private errors = 0;
 
@@ -104,7 +106,9 @@ export class FaultInjector {
 
   /** A Bus whose `publish` applies message faults; `subscribe` is the inner bus's. */
   wrapBus(inner: Bus): Bus {
-    return new FaultyBus(inner, this.set, this.clock, () => this.errors++);
+    const bus = new FaultyBus(inner, this.set, this.clock, () => this.errors++);
+    this.buses.push(bus);
+    return bus;
   }
 
   /** The crashes of the integration layer the harness must carry out, earliest first. */
@@ -130,6 +134,16 @@ export class FaultInjector {
 
   clear(): void {
     this.set.clear();
+  }
+
+  /**
+   * The faults end and the systems recover: every fault is removed, and messages still held back
+   * by a delay or a reorder are delivered now (in their order per key), as a lagging feed flushes
+   * its backlog once it is healthy again.
+   */
+  heal(): void {
+    this.set.clear();
+    for (const bus of this.buses) bus.flush();
   }
 
   /** Every fault with its counters (`matched`, `fired`). */
@@ -194,6 +208,8 @@ class FaultyBus implements Bus {
   private readonly pendingByKey = new Map<string, { untilMs: number; count: number }>();
   /** Per reorder fault: messages held until its window closes. */
   private readonly holds = new Map<string, BusMessage[]>();
+  /** Delayed deliveries not yet made, in scheduling order (heal() makes them at once). */
+  private readonly delayed = new Set<{ at: number; timer: Timer; run: () => void }>();
 
   constructor(
     private readonly inner: Bus,
@@ -229,7 +245,7 @@ class FaultyBus implements Bus {
       entry.untilMs = releaseAt;
       entry.count++;
       this.pendingByKey.set(key, entry);
-      this.clock.setTimer(releaseAt - now, () => {
+      this.later(releaseAt, () => {
         if (--entry.count === 0) this.pendingByKey.delete(key);
         release(msg).catch(this.onError);
       });
@@ -240,9 +256,29 @@ class FaultyBus implements Bus {
     for (let i = 1; i < (plan?.copies ?? 1); i++) {
       const copy = { ...msg, headers: { ...msg.headers } };
       const at = releaseAt + i * (plan?.spacingMs ?? 0);
-      if (at > now) this.clock.setTimer(at - now, () => void release(copy).catch(this.onError));
+      if (at > now) this.later(at, () => void release(copy).catch(this.onError));
       else await release(copy);
     }
+  }
+
+  /** Delivers everything held back now: delayed messages in their due order, then reorder holds. */
+  flush(): void {
+    const due = [...this.delayed].sort((a, b) => a.at - b.at);
+    this.delayed.clear();
+    for (const d of due) {
+      d.timer.cancel();
+      d.run();
+    }
+    for (const faultId of [...this.holds.keys()]) this.releaseHold(faultId);
+  }
+
+  private later(at: number, run: () => void): void {
+    const entry = { at, run, timer: undefined as unknown as Timer };
+    entry.timer = this.clock.setTimer(at - this.clock.now(), () => {
+      this.delayed.delete(entry);
+      run();
+    });
+    this.delayed.add(entry);
   }
 
   private hold(faultId: string, windowMs: number, message: BusMessage): void {
@@ -250,17 +286,20 @@ class FaultyBus implements Bus {
     if (!held) {
       held = [];
       this.holds.set(faultId, held);
-      this.clock.setTimer(windowMs, () => {
-        const batch = this.holds.get(faultId) ?? [];
-        this.holds.delete(faultId);
-        const random = this.set.randomOf(faultId);
-        const order = random ? shuffle(batch, random) : batch;
-        void (async () => {
-          for (const m of order) await this.inner.publish(m).catch(this.onError);
-        })();
-      });
+      this.clock.setTimer(windowMs, () => this.releaseHold(faultId));
     }
     held.push(message);
+  }
+
+  private releaseHold(faultId: string): void {
+    const batch = this.holds.get(faultId);
+    if (!batch) return;
+    this.holds.delete(faultId);
+    const random = this.set.randomOf(faultId);
+    const order = random ? shuffle(batch, random) : batch;
+    void (async () => {
+      for (const m of order) await this.inner.publish(m).catch(this.onError);
+    })();
   }
 }
 

@@ -62,7 +62,7 @@ export function freshReference(wanted: string, free: (reference: string) => bool
  * `Retry-After` until the verifier tears the state down.
  */
 export function maintenanceWindow(target: StateTarget<unknown>, name: string, faultTarget: string, options: { retryAfter: string; retryAfterFormat?: 'seconds' | 'http-date' }): StateDefinition {
-  const id = `provider-state:${faultTarget}:maintenance`;
+  const id = `provider-state.${faultTarget}.maintenance`;
   return {
     name,
     description: `Every call answers 503 problem+json with Retry-After (${options.retryAfterFormat ?? 'seconds'}) until the state is torn down.`,

@@ -1,0 +1,292 @@
+// Verifying a provider's HTTP pacts against a running service: the Pact verifier (pact-core's
+// native library) replays each interaction against the base URL, after setting its provider
+// states through a state-change URL; the outcome comes back as data (which interaction passed,
+// which failed and why) for the CLI summary, JUnit and tests.
+//
+//   const report = await verifyProvider({ provider: 'wms', baseUrl: 'http://127.0.0.1:4010', pacts: selectPacts('wms', 'contracts/pacts').files });
+//   process.stdout.write(renderSummary(report));
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { getFfiLib } from '@pact-foundation/pact-core/src/ffi/index.js';
+import { PactFileError, providerTarget, readPactFile, type PactFile } from '../../contracts/tools/pact-openapi/index.ts';
+import { escapeXml } from '../../reports/render/format.ts';
+
+/** A pact set-up that cannot be verified: one sentence naming the file, URL or provider. */
+export class VerifyUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerifyUsageError';
+  }
+}
+
+export interface SelectedPacts {
+  /** The files that name the provider, sorted. */
+  files: string[];
+  pacts: PactFile[];
+  /** Providers the searched files name (for "no pact names X" messages). */
+  providers: string[];
+}
+
+/** Every provider name faultline verifies over HTTP. */
+export const HTTP_PROVIDERS = ['erp', 'wms', 'carrier-swift', 'carrier-pelican', 'integration-layer'] as const;
+
+/**
+ * The pact files under `path` (a file or a directory of `*.json`) whose provider is `provider`.
+ * Throws VerifyUsageError for an unknown provider, a path that does not exist, a file that is not
+ * a pact, or no pact naming the provider.
+ */
+export function selectPacts(provider: string, path: string): SelectedPacts {
+  const target = providerTarget(provider);
+  if (!target) throw new VerifyUsageError(`unknown provider "${provider}"; the landscape's providers are ${HTTP_PROVIDERS.join(', ')} (carrier-<name> for another carrier)`);
+  if (provider.endsWith('-events')) {
+    throw new VerifyUsageError(`"${provider}" is a message provider: its pacts are verified in the provider's own Pact test suite (docs/vendors.md), not over HTTP; verify "${provider.slice(0, -'-events'.length)}" here`);
+  }
+  if (!existsSync(path)) throw new VerifyUsageError(`${path} does not exist (--pact takes a pact file or a directory of them)`);
+  const directory = statSync(path).isDirectory();
+  const candidates = directory
+    ? readdirSync(path)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join(path, f))
+    : [path];
+  const pacts: PactFile[] = [];
+  const providers = new Set<string>();
+  for (const file of candidates) {
+    let pact: PactFile;
+    try {
+      pact = readPactFile(file);
+    } catch (error) {
+      if (error instanceof PactFileError) throw new VerifyUsageError(error.message);
+      throw error;
+    }
+    providers.add(pact.provider);
+    if (pact.provider === provider) pacts.push(pact);
+  }
+  if (pacts.length === 0) {
+    const where = directory ? `no pact in ${path}` : `${path} is not a pact of`;
+    const named = providers.size > 0 ? ` (${directory ? 'they name' : 'it names'} ${[...providers].sort().join(', ')})` : directory ? ' (the directory has no .json files)' : '';
+    throw new VerifyUsageError(`${where} ${directory ? 'names provider ' : ''}"${provider}"${named}`);
+  }
+  const http = pacts.filter((p) => p.interactions.some((i) => i.kind === 'http'));
+  if (http.length === 0) throw new VerifyUsageError(`the pacts of "${provider}" (${pacts.map((p) => p.file).join(', ')}) hold no HTTP interaction to verify`);
+  return { files: http.map((p) => p.file), pacts: http, providers: [...providers].sort() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the verifier
+// ---------------------------------------------------------------------------------------------
+
+export interface VerifyOptions {
+  provider: string;
+  /** Where the provider runs (`http://127.0.0.1:4010`, a path prefix is kept). */
+  baseUrl: string;
+  /** The state-change URL; without it, interactions run without setting their provider states. */
+  providerStatesUrl?: string;
+  /** Pact files to verify (see selectPacts). */
+  pacts: string[];
+  /** Headers added to every request (credentials the pact leaves to the provider: `Authorization`). */
+  headers?: Record<string, string>;
+  /** Per-request timeout, ms (default 10 000). */
+  timeoutMs?: number;
+}
+
+export interface InteractionResult {
+  consumer: string;
+  provider: string;
+  file: string;
+  description: string;
+  /** `POST /sales-orders`. */
+  request: string;
+  states: string[];
+  passed: boolean;
+  /** What did not match, one line each (`$.status: Expected 'released' but received 'cancelled'`). */
+  mismatches: string[];
+  durationMs?: number;
+}
+
+export interface VerificationReport {
+  provider: string;
+  baseUrl: string;
+  providerStatesUrl?: string;
+  files: string[];
+  interactions: InteractionResult[];
+  passed: boolean;
+  /** The verifier's own report, line by line, without colour codes. */
+  output: string[];
+  /** Problems not tied to one interaction (a state endpoint that failed, a pact that could not be loaded). */
+  errors: string[];
+}
+
+interface RawMismatch {
+  mismatch?: string;
+  path?: string;
+  type?: string;
+  key?: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+interface RawError {
+  interaction?: string;
+  mismatch?: { type?: string; message?: string; mismatches?: RawMismatch[] };
+}
+interface RawResults {
+  result?: boolean;
+  errors?: RawError[];
+  pendingErrors?: RawError[];
+  interactionResults?: Array<{ description?: string; duration?: string; result?: string; interactionId?: string }>;
+  output?: string[];
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Runs the Pact verifier for `options.pacts` against the provider; never throws for a failed interaction. */
+export async function verifyProvider(options: VerifyOptions): Promise<VerificationReport> {
+  const base = new URL(options.baseUrl);
+  const ffi = getFfiLib('error');
+  const handle = ffi.pactffiVerifierNewForApplication('faultline', '0.1.0');
+  const port = base.port !== '' ? Number(base.port) : base.protocol === 'https:' ? 443 : 80;
+  ffi.pactffiVerifierSetProviderInfo(handle, options.provider, base.protocol.replace(':', ''), base.hostname, port, base.pathname.replace(/\/+$/, ''));
+  if (options.providerStatesUrl) ffi.pactffiVerifierSetProviderState(handle, options.providerStatesUrl, true, true);
+  ffi.pactffiVerifierSetVerificationOptions(handle, false, options.timeoutMs ?? 10_000);
+  for (const [name, value] of Object.entries(options.headers ?? {})) ffi.pactffiVerifierAddCustomHeader(handle, name, value);
+  for (const file of options.pacts) ffi.pactffiVerifierAddFileSource(handle, file);
+  const code = await new Promise<number>((resolve, reject) => {
+    ffi.pactffiVerifierExecute(handle, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+  let raw: RawResults = {};
+  try {
+    raw = JSON.parse(ffi.pactffiVerifierJson(handle)) as RawResults;
+  } catch {
+    // no results: reported below
+  } finally {
+    ffi.pactffiVerifierShutdown(handle);
+  }
+  if (code !== 0 && code !== 1) throw new Error(`the Pact verifier could not run (code ${code}); its output: ${(raw.output ?? []).join('\n')}`);
+  return buildReport(options, raw, code === 0);
+}
+
+function buildReport(options: VerifyOptions, raw: RawResults, ok: boolean): VerificationReport {
+  const pacts = options.pacts.map((f) => ({ file: f, pact: readPactFile(f), raw: JSON.parse(readFileSync(f, 'utf8')) as { interactions?: Array<{ description?: string; providerStates?: Array<{ name?: string }> }> } }));
+  const errors = [...(raw.errors ?? []), ...(raw.pendingErrors ?? [])];
+  const used = new Set<RawError>();
+  const interactions: InteractionResult[] = [];
+  const results = raw.interactionResults ?? [];
+  for (const { file, pact, raw: json } of pacts) {
+    for (const i of pact.interactions) {
+      if (i.kind !== 'http') continue;
+      const states = (json.interactions?.[i.index]?.providerStates ?? []).map((s) => s.name ?? '').filter((s) => s !== '');
+      const label = `Verifying a pact between ${pact.consumer} and ${pact.provider}`;
+      const mine = errors.filter((e) => !used.has(e) && typeof e.interaction === 'string' && e.interaction.startsWith(label) && e.interaction.endsWith(` - ${i.description}`));
+      mine.forEach((e) => used.add(e));
+      const result = results.find((r) => r.description === i.description);
+      const passed = mine.length === 0 && (result ? result.result === 'OK' : ok);
+      const duration = result?.duration ? parseDuration(result.duration) : undefined;
+      interactions.push({
+        consumer: pact.consumer,
+        provider: pact.provider,
+        file,
+        description: i.description,
+        request: `${i.request.method} ${i.request.path}`,
+        states,
+        passed,
+        mismatches: mine.flatMap(describeError),
+        ...(duration !== undefined ? { durationMs: duration } : {}),
+      });
+    }
+  }
+  const leftover = errors.filter((e) => !used.has(e)).flatMap((e) => describeError(e).map((m) => (e.interaction ? `${e.interaction.replace(ANSI, '')}: ${m}` : m)));
+  return {
+    provider: options.provider,
+    baseUrl: options.baseUrl,
+    ...(options.providerStatesUrl ? { providerStatesUrl: options.providerStatesUrl } : {}),
+    files: options.pacts,
+    interactions,
+    passed: ok && interactions.every((i) => i.passed) && leftover.length === 0,
+    output: (raw.output ?? []).flatMap((l) => l.replace(ANSI, '').split('\n')),
+    errors: leftover,
+  };
+}
+
+function describeError(e: RawError): string[] {
+  const m = e.mismatch;
+  if (!m) return ['failed (the verifier gave no reason)'];
+  if (m.type === 'error') return [oneLine(m.message ?? 'failed')];
+  const list = m.mismatches ?? [];
+  if (list.length === 0) return [oneLine(m.message ?? 'did not match')];
+  return list.map((x) => {
+    const what = oneLine(x.mismatch ?? `expected ${JSON.stringify(x.expected)}, got ${JSON.stringify(x.actual)}`);
+    if (x.type === 'StatusMismatch') return `status: ${what}`;
+    if (x.type === 'HeaderMismatch') return `header ${x.key ?? ''}: ${what}`;
+    if (x.type === 'BodyTypeMismatch') return `body: ${what}`;
+    return x.path ? `${x.path}: ${what}` : what;
+  });
+}
+
+const oneLine = (s: string): string => s.replace(ANSI, '').replace(/\s*\n\s*/g, ' ').trim();
+
+function parseDuration(text: string): number | undefined {
+  const m = /^([\d.]+)(ms|s|µs|us|ns|m)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : unit === 'ms' ? n : n / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+/** The readable summary: what was verified against what, each interaction, then the totals. */
+export function renderSummary(report: VerificationReport): string {
+  const lines: string[] = [];
+  const failed = report.interactions.filter((i) => !i.passed);
+  lines.push(`Pact verification of provider ${report.provider} at ${report.baseUrl}`);
+  for (const file of report.files) {
+    const n = report.interactions.filter((i) => i.file === file);
+    lines.push(`  pact ${file} (${n[0]?.consumer ?? '?'} → ${report.provider}, ${n.length} interaction${n.length === 1 ? '' : 's'})`);
+  }
+  lines.push(`  provider states: ${report.providerStatesUrl ?? 'none set (no state-change URL)'}`);
+  lines.push('');
+  for (const i of report.interactions) {
+    lines.push(`  ${i.passed ? '✓' : '✗'} ${i.description} (${i.request})${i.states.length > 0 ? ` given ${i.states.map((s) => `"${s}"`).join(' and ')}` : ''}`);
+    for (const m of i.mismatches) lines.push(`      ${m}`);
+  }
+  for (const e of report.errors) lines.push(`  ✗ ${e}`);
+  lines.push('');
+  lines.push(
+    report.passed
+      ? `PASS ${report.interactions.length} interaction${report.interactions.length === 1 ? '' : 's'} verified against ${report.provider}`
+      : `FAIL ${failed.length} of ${report.interactions.length} interaction${report.interactions.length === 1 ? '' : 's'} did not verify against ${report.provider}${report.errors.length > 0 ? ` (and ${report.errors.length} other problem${report.errors.length === 1 ? '' : 's'})` : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** JUnit XML: one test suite per pact file, one test case per interaction. */
+export function renderJunit(report: VerificationReport): string {
+  const suites: string[] = [];
+  let tests = 0;
+  let failures = 0;
+  for (const file of report.files) {
+    const cases = report.interactions.filter((i) => i.file === file);
+    const f = cases.filter((c) => !c.passed).length;
+    tests += cases.length;
+    failures += f;
+    const consumer = cases[0]?.consumer ?? 'unknown';
+    const body = cases
+      .map((c) => {
+        const time = c.durationMs !== undefined ? ` time="${(c.durationMs / 1000).toFixed(3)}"` : '';
+        const name = `${c.description} (${c.request})`;
+        const failure = c.passed ? '' : `<failure message="${escapeXml(c.mismatches[0] ?? 'did not verify')}" type="pact">${escapeXml([...(c.states.length ? [`given ${c.states.join(' and ')}`] : []), ...c.mismatches].join('\n'))}</failure>`;
+        return `    <testcase classname="pact.${escapeXml(consumer)}.${escapeXml(report.provider)}" name="${escapeXml(name)}"${time}>${failure}</testcase>`;
+      })
+      .join('\n');
+    suites.push(
+      `  <testsuite name="${escapeXml(`${consumer} → ${report.provider}`)}" tests="${cases.length}" failures="${f}" errors="0">\n` +
+        `    <properties>\n      <property name="pact" value="${escapeXml(file)}"/>\n      <property name="baseUrl" value="${escapeXml(report.baseUrl)}"/>\n    </properties>\n` +
+        `${body}\n  </testsuite>`,
+    );
+  }
+  const errors = report.errors.length;
+  const extra = errors > 0 ? `\n  <testsuite name="verifier" tests="${errors}" failures="0" errors="${errors}">\n${report.errors.map((e, n) => `    <testcase classname="pact.verifier" name="problem ${n + 1}"><error message="${escapeXml(e)}"/></testcase>`).join('\n')}\n  </testsuite>` : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="faultline verify ${escapeXml(report.provider)}" tests="${tests + errors}" failures="${failures}" errors="${errors}">\n${suites.join('\n')}${extra}\n</testsuites>\n`;
+}
