@@ -1,5 +1,70 @@
-// Placeholder until this command lands; replaced by its implementation.
-export default async function command(): Promise<number> {
-  process.stderr.write('faultline: the "explore" command is not built yet\n');
-  return 70;
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { explore, reproYaml } from '../../explore/explore.ts';
+import { loadScenario, ScenarioError } from '../../scenario/load.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import { parseCommon } from './run.ts';
+
+export interface ExploreFlags {
+  runs: string;
+  seed?: string;
+  maxFaults: string;
+  defect: string[];
+  out: string;
+}
+
+const positive = (flag: string, value: string, max: number): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} ${value}: expected an integer from 1 to ${max}`);
+  return n;
+};
+
+/** `faultline explore SCENARIO`: searches fault plans that break an invariant, shrinks the failure, writes a repro. */
+export default async function exploreCommand(file: string, flags: ExploreFlags): Promise<number> {
+  const { seed, defects } = parseCommon(flags);
+  const runs = positive('--runs', flags.runs, 100_000);
+  const maxFaults = positive('--max-faults', flags.maxFaults, 20);
+  let scenario;
+  try {
+    scenario = loadScenario(file);
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new UsageError(`invalid scenario, nothing was explored:\n${error.message}`);
+    throw error;
+  }
+  const searchSeed = seed ?? scenario.seed;
+  const out = process.stdout;
+  out.write(`faultline explore ${file}: up to ${runs} run(s), at most ${maxFaults} fault(s) per plan, search seed ${searchSeed}${defects.length ? `, defects ${defects.join(', ')}` : ''}\n`);
+  const started = process.hrtime.bigint();
+  let last = started;
+  const outcome = await explore(scenario, {
+    runs,
+    seed: searchSeed,
+    maxFaults,
+    defects,
+    onRun: (r) => {
+      const now = process.hrtime.bigint();
+      const ms = Number(now - last) / 1e6;
+      last = now;
+      out.write(`${r.phase === 'search' ? 'run' : 'shrink'} ${r.index}: ${r.faults.length} fault(s)${r.faults.length ? ` [${r.faults.map((f) => `${f.kind}@${f.target}`).join(', ')}]` : ''}, seed ${r.worldSeed} → ${r.failed.length ? `FAILS ${r.failed.join(', ')}` : 'holds'} (${(ms / 1000).toFixed(1)} s)\n`);
+    },
+  });
+  const wall = Number(process.hrtime.bigint() - started) / 1e6;
+  if (!outcome.found) {
+    out.write(`\nNo violation in ${outcome.runs} run(s) (${(wall / 1000).toFixed(1)} s). Search seed ${searchSeed}: rerun with --seed ${searchSeed} to repeat this search.\n`);
+    return EXIT.ok;
+  }
+  await mkdir(flags.out, { recursive: true });
+  const target = join(flags.out, `repro-${outcome.invariant}-${outcome.worldSeed}.yaml`);
+  const temp = `${target}.${process.pid}.tmp`;
+  await writeFile(temp, reproYaml(scenario, outcome, target, defects), 'utf8');
+  await rename(temp, target);
+  const replay = ['npx faultline run', target, ...defects.map((d) => `--defect ${d}`)].join(' ');
+  out.write(
+    `\nProperty failed after ${outcome.runs} run(s) and ${outcome.shrinks} shrink(s) (${(wall / 1000).toFixed(1)} s)\n` +
+      `{ seed: ${searchSeed}, path: "${outcome.path}" }\n` +
+      `Invariant ${outcome.invariant} breaks${outcome.failing.length > 1 ? ` (also ${outcome.failing.slice(1).join(', ')})` : ''} with ${outcome.faults.length} fault(s), world seed ${outcome.worldSeed}:\n` +
+      outcome.faults.map((f) => `  - ${JSON.stringify(f)}\n`).join('') +
+      `Wrote ${target}\nReplay: ${replay}\n`,
+  );
+  return EXIT.failed;
 }
