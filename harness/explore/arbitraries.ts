@@ -111,6 +111,10 @@ const GENERATORS: Array<KindGenerator<Knobs & { target: string }>> = [
     const d = s.delay as { distribution?: string; median?: unknown; sigma?: unknown } | undefined;
     return d?.distribution === 'lognormal' && typeof d.median === 'number' && d.sigma === 0.5 ? { median: d.median } : undefined;
   }),
+  // A truncated inventory message tells the layer nothing: only reconciliation repairs what it missed.
+  generator('malformed', () => ['events:wms.inventory'], 30, () => ({ p: choice([0.1, 0.3, 1]) }), (k) => ({ variant: 'truncated-json', probability: k.p }), (s) =>
+    s.variant === 'truncated-json' && typeof s.probability === 'number' ? { p: s.probability } : undefined,
+  ),
   {
     kind: 'crash',
     knobs: (s) => fc.record({ w: fc.record({ from: fc.integer({ min: 1, max: minutes(s.durationMs) - 1 }), length: fc.constant(0) }), target: fc.constant('layer'), down: choice([0, 1, 5]) }),
