@@ -137,6 +137,7 @@ interface RawResults {
   output?: string[];
 }
 
+// eslint-disable-next-line no-control-regex -- the verifier colours its output with ANSI escapes
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Runs the Pact verifier for `options.pacts` against the provider; never throws for a failed interaction. */
