@@ -1,0 +1,77 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import schema from '../../reports/result.schema.json' with { type: 'json' };
+import type { RunResult } from '../../reports/result.ts';
+import { faultline } from '../cli/helpers.ts';
+
+const SCENARIO = 'test/harness/fixtures/short-erp-outage.yaml';
+
+describe('faultline run (the engine, end to end)', () => {
+  let first: { code: number | null; stdout: string; dir: string };
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-run-'));
+    const r = await faultline(['run', SCENARIO, '--out', dir, '--format', 'json,junit,md']);
+    first = { code: r.code, stdout: r.stdout, dir };
+  }, 120_000);
+
+  it('passes every invariant and SLO through an ERP outage and carrier throttling, exit 0', async () => {
+    expect(first.code).toBe(0);
+    const result = JSON.parse(await readFile(join(first.dir, 'result.json'), 'utf8')) as RunResult;
+    const s = result.scenarios[0]!;
+    expect(s.invariants.map((i) => [i.id, i.status])).toEqual(s.invariants.map((i) => [i.id, 'pass']));
+    expect(s.invariants).toHaveLength(8);
+    expect(s.counts.ordersAcknowledged).toBeGreaterThan(400);
+    expect(s.metrics.technical.unavailable503).toBeGreaterThan(0); // the outage happened
+    expect(s.metrics.technical.throttled429).toBeGreaterThan(0); // and the throttling
+    expect(s.faults.find((f) => f.id === 'erp-down')).toMatchObject({ fromMs: 120_000, toMs: 420_000 });
+  });
+
+  it('prints the seed, every derived setting and the replay command first', () => {
+    const lines = first.stdout.split('\n');
+    const seedLine = lines.findIndex((l) => l.startsWith('SEED=5 '));
+    expect(seedLine).toBeGreaterThan(0);
+    expect(lines[seedLine]).toContain('faults=erp-down:downtime@erp,swift-throttle:throttle@carrier-swift');
+    expect(lines[seedLine + 1]).toBe(`replay: npx faultline run ${SCENARIO} --seed 5`);
+  });
+
+  it('writes a result that validates against the documented schema, and the same bytes on a second run', async () => {
+    const text = await readFile(join(first.dir, 'result.json'), 'utf8');
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(JSON.parse(text)), JSON.stringify(validate.errors)).toBe(true);
+    expect(text).not.toContain(process.cwd()); // no absolute paths
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-run-'));
+    const again = await faultline(['run', SCENARIO, '--out', dir, '--format', 'json']);
+    expect(again.code).toBe(0);
+    expect(await readFile(join(dir, 'result.json'), 'utf8')).toBe(text);
+  }, 120_000);
+
+  it('writes one JUnit test case per invariant and SLO', async () => {
+    const xml = await readFile(join(first.dir, 'junit.xml'), 'utf8');
+    expect(xml.match(/<testcase /g)).toHaveLength(10);
+    expect(xml).toContain('name="invariant no-lost-orders"');
+    expect(xml).toContain('name="slo order_ack_p99_ms &lt; 1000"');
+  });
+
+  it('exits 1 and names the broken invariant and the replay command when a defect breaks it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-run-'));
+    const r = await faultline(['run', SCENARIO, '--out', dir, '--format', 'json,junit', '--defect', 'ignore-retry-after']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('not holding: retry-after-respected=fail');
+    expect(r.stdout).toContain(`replay: npx faultline run ${SCENARIO} --seed 5 --defect ignore-retry-after`);
+    const xml = await readFile(join(dir, 'junit.xml'), 'utf8');
+    expect(xml).toMatch(/name="invariant retry-after-respected"><failure message="\d+ call\(s\) made before the Retry-After had passed"/);
+  }, 120_000);
+
+  it('exits 2 on usage errors without running anything', async () => {
+    expect((await faultline(['run', SCENARIO, '--defect', 'no-such-bug'])).stderr).toContain('unknown defect "no-such-bug"; known: no-idempotency');
+    expect((await faultline(['run', SCENARIO, '--defect', 'no-such-bug'])).code).toBe(2);
+    expect((await faultline(['run', SCENARIO, '--seed', 'minus-one'])).code).toBe(2);
+    expect((await faultline(['run', SCENARIO, '--format', 'pdf'])).code).toBe(2);
+    const bad = await faultline(['run', 'test/harness/fixtures/bad-scenario.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('test/harness/fixtures/bad-scenario.yaml:3:11: duration');
+  });
+});
