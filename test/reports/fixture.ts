@@ -30,7 +30,7 @@ const base = (id: string): ScenarioResult => ({
 });
 
 export function passingResult(): RunResult {
-  return { schema: RESULT_SCHEMA, faultline: { version: '0.1.0' }, contracts: { 'contracts/openapi/erp.yaml': 'sha256:abc' }, verdict: 'pass', scenarios: [base('erp-maintenance-window')] };
+  return { schema: RESULT_SCHEMA, faultline: { version: '0.1.0' }, contracts: { 'contracts/openapi/erp.yaml': 'sha256:' + 'ab'.repeat(32) }, verdict: 'pass', scenarios: [base('erp-maintenance-window')] };
 }
 
 export function failingResult(): RunResult {

@@ -1,5 +1,40 @@
-// Placeholder until this command lands; replaced by its implementation.
-export default async function command(): Promise<number> {
-  process.stderr.write('faultline: the "analyze" command is not built yet\n');
-  return 70;
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { dirname } from 'node:path';
+import { readSource } from '../../../runtime/files/yaml-source.ts';
+import { isReporterName, writeReports, type ReporterName } from '../../../reports/index.ts';
+import type { RunResult } from '../../../reports/result.ts';
+import schema from '../../../reports/result.schema.json' with { type: 'json' };
+import { EXIT, UsageError } from '../exit-codes.ts';
+
+/**
+ * `faultline analyze RESULT`: re-renders a stored result.json (Markdown, JUnit, HTML) and exits
+ * with its verdict, so a CI job can publish reports from a run made elsewhere. The stored result
+ * holds outcomes and metrics, not the raw history: to re-check invariants, replay the run with
+ * the command it records.
+ */
+export default async function analyze(file: string, flags: { out?: string; format: string }): Promise<number> {
+  const formats = flags.format.split(',').map((f) => f.trim()).filter(Boolean);
+  const bad = formats.filter((f) => !isReporterName(f) || f === 'json');
+  if (bad.length > 0 || formats.length === 0) throw new UsageError(`--format ${flags.format}: expected a comma-separated list of md, junit, html`);
+  const source = readSource(file);
+  if (source.problems.length > 0) throw new UsageError(source.problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`).join('\n'));
+  const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
+  if (!validate(source.value)) {
+    const lines = (validate.errors ?? []).slice(0, 10).map((e) => {
+      const where = source.locate(e.instancePath);
+      return `${file}:${where.line}:${where.col}: ${e.instancePath || 'the result'} ${e.message ?? 'is invalid'}`;
+    });
+    throw new UsageError(`${file} is not a faultline result (schema https://faultline.dev/schemas/result/v1):\n${lines.join('\n')}`);
+  }
+  const result = source.value as unknown as RunResult;
+  const out = flags.out ?? dirname(file);
+  const written = await writeReports(result, formats as ReporterName[], out);
+  for (const f of written.failed) process.stderr.write(`faultline: the ${f.reporter} report could not be written: ${f.error}\n`);
+  for (const s of result.scenarios) {
+    const failing = [...s.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}=${i.status}`), ...s.slos.filter((x) => x.status !== 'pass').map((x) => `${x.expression}=${x.status}`)];
+    process.stdout.write(`${s.verdict.toUpperCase()} ${s.id}${failing.length ? `: ${failing.join(', ')}\n  replay: ${s.replay}` : ''}\n`);
+  }
+  process.stdout.write(`${result.verdict.toUpperCase()} · reports: ${written.written.join(', ')}\n`);
+  if (written.failed.length > 0) return EXIT.internal;
+  return result.verdict === 'pass' ? EXIT.ok : result.verdict === 'fail' ? EXIT.failed : EXIT.unknown;
 }
