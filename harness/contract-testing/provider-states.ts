@@ -30,8 +30,11 @@ export interface StateDefinition {
   name: string;
   /** One sentence for `GET /_faultline/provider-states` and docs/vendors.md. */
   description: string;
-  /** Makes the state true; may return values for the interaction. Throws ProviderStateError when it cannot. */
-  setup(values: Record<string, string>): Promise<StateValues | void> | StateValues | void;
+  /**
+   * Makes the state true; may return values for the interaction. Throws ProviderStateError when it
+   * cannot. `values` holds the placeholders and scalar params as strings; `params` the params as sent.
+   */
+  setup(values: Record<string, string>, params: Record<string, unknown>): Promise<StateValues | void> | StateValues | void;
   /** Undoes what setup did that would leak into other interactions (a maintenance window). */
   teardown?(values: Record<string, string>): Promise<void> | void;
 }
@@ -99,7 +102,7 @@ export class ProviderStates {
         await c.definition.teardown?.(values);
         return {};
       }
-      return (await c.definition.setup(values)) ?? {};
+      return (await c.definition.setup(values, change.params)) ?? {};
     }
     throw new ProviderStateError(`${this.system} knows no provider state "${change.state}"; it knows: ${this.compiled.map((c) => `"${c.definition.name}"`).join(', ')}`, 400);
   }
