@@ -110,10 +110,11 @@ export function buildProgram(): Command {
   program
     .command('verify')
     .description('verify a provider\'s pacts against a running service (the vendor path)')
-    .requiredOption('--provider <name>', 'provider name: erp, wms, carrier-swift, carrier-pelican')
+    .requiredOption('--provider <name>', 'provider name: erp, wms, carrier-swift, carrier-pelican, integration-layer')
     .requiredOption('--base-url <url>', 'where the provider\'s service runs')
     .option('--provider-states-url <url>', 'state set-up endpoint (default: <base-url>/_faultline/provider-states when it answers)')
     .option('--pact <path>', 'a pact file or directory (default: contracts/pacts)')
+    .option('--header <name: value>', 'header sent with every request, e.g. credentials the pacts leave to the provider (repeatable)', collect, [])
     .option('--junit <file>', 'write a JUnit report here', 'reports/out/pact-verify.junit.xml')
     .action(lazy(() => import('./commands/verify.ts')));
 

@@ -1,0 +1,72 @@
+// The vendor path: `faultline verify` run as a vendor would, against `faultline sim wms` standing
+// in for the vendor's WMS — once as the contracts say, once with a contract-breaking fault.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { faultline } from '../../cli/helpers.ts';
+import { startSim, type RunningSim } from '../support/sim.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'faultline-verify-'));
+const sims: RunningSim[] = [];
+afterAll(async () => {
+  await Promise.all(sims.map((s) => s.stop()));
+});
+const sim = async (args: string[]): Promise<RunningSim> => {
+  const s = await startSim(args);
+  sims.push(s);
+  return s;
+};
+// eslint-disable-next-line no-control-regex -- Pact colours its own report
+const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
+
+describe('faultline verify', () => {
+  it('passes against faultline sim wms, setting provider states through its /_faultline/provider-states, and writes JUnit', async () => {
+    const wms = await sim(['wms', '--port', '0']);
+    const junit = join(dir, 'pass.junit.xml');
+    const run = await faultline(['verify', '--provider', 'wms', '--base-url', wms.url, '--junit', junit]);
+    const out = plain(run.stdout);
+    expect(run.code, out + run.stderr).toBe(0);
+    expect(out).toContain(`Pact verification of provider wms at ${wms.url}`);
+    expect(out).toContain(`provider states: ${wms.url}/_faultline/provider-states`);
+    expect(out).toMatch(/✓ the release of a fulfillment order \(POST \/fulfillment-orders\) given "sku BRG-6204 has 5 on hand at DC-EAST"/);
+    expect(out).toMatch(/PASS 6 interactions verified against wms/);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuite name="integration-layer → wms" tests="6" failures="0" errors="0">/);
+    // A second run against the same, now used, simulator: the states hand out fresh ids.
+    expect((await faultline(['verify', '--provider', 'wms', '--base-url', wms.url, '--junit', junit])).code).toBe(0);
+  });
+
+  it('fails with the Pact mismatch against the same simulator with a renamed field (schema-drift)', async () => {
+    const plan = join(dir, 'drift.yaml');
+    writeFileSync(plan, 'faults:\n  - kind: schema-drift\n    target: wms:releaseFulfillmentOrder\n    renames: { status: fulfillmentStatus }\n');
+    const wms = await sim(['wms', '--port', '0', '--faults', plan]);
+    const junit = join(dir, 'fail.junit.xml');
+    const run = await faultline(['verify', '--provider', 'wms', '--base-url', wms.url, '--junit', junit]);
+    const out = plain(run.stdout);
+    expect(run.code, out + run.stderr).toBe(1);
+    expect(out).toMatch(/✗ the release of a fulfillment order \(POST \/fulfillment-orders\)[^\n]*\n {6}\$: Actual map is missing the following keys: status/);
+    expect(out).toMatch(/✓ a read of the stock snapshot/);
+    expect(out).toMatch(/FAIL 1 of 6 interactions did not verify against wms/);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="pact.integration-layer.wms" name="the release of a fulfillment order \(POST \/fulfillment-orders\)" time="[0-9.]+"><failure message="\$: Actual map is missing the following keys: status"/);
+  });
+
+  it('usage errors: one sentence naming the provider, file or URL, exit 2, no stack trace', async () => {
+    const bad = join(dir, 'broken.json');
+    writeFileSync(bad, '{\n  "consumer": { "name": "integration-layer" },\n  "provider": { "name": "wms" }\n  "interactions": []\n}\n');
+    const cases: Array<[string[], RegExp]> = [
+      [['--provider', 'sap', '--base-url', 'http://127.0.0.1:9'], /^faultline: unknown provider "sap"; the landscape's providers are erp, wms, carrier-swift, carrier-pelican, integration-layer/],
+      [['--provider', 'wms', '--base-url', 'http://127.0.0.1:9', '--pact', bad], new RegExp(`^faultline: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:3: is not valid JSON`)],
+      [['--provider', 'wms', '--base-url', 'http://127.0.0.1:9'], /^faultline: cannot reach the provider at http:\/\/127\.0\.0\.1:9\/: connection refused/],
+      [['--provider', 'wms-events', '--base-url', 'http://127.0.0.1:9'], /^faultline: "wms-events" is a message provider/],
+      [['--provider', 'wms', '--base-url', 'localhost:8080'], /^faultline: --base-url must be an http:\/\/ or https:\/\/ URL, got "localhost:8080"/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await faultline(['verify', ...args, '--junit', join(dir, 'usage.xml')]);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
