@@ -2,15 +2,6 @@ import { resultOf, type Anomaly, type CheckResult } from './checker.ts';
 import type { CheckContext } from './context.ts';
 import { fmt } from './no-lost-orders.ts';
 
-interface InventoryMessage {
-  distributionCenter: string;
-  sku: string;
-  onHand: number;
-  sequence: number;
-  reason: string;
-  reference?: string;
-}
-
 type Step =
   | { at: number; kind: 'know'; onHand: number; sequence: number }
   | { at: number; kind: 'release'; orderId: string; qty: number }
@@ -34,26 +25,18 @@ export function checkNoOversell(ctx: CheckContext): CheckResult {
   };
   const shippedAck = new Map<string, number>();
   const snapshotsByDc = new Map<string, number[]>();
-  for (const d of ctx.obs.recorder.inventoryDeliveries) {
-    const parsed = parse(d.body);
-    if (!parsed) continue; // a truncated message told the layer nothing
-    if (d.channel === 'wms.shipment') {
-      const m = parsed as { orderReference?: string };
-      if (m.orderReference && !shippedAck.has(m.orderReference)) shippedAck.set(m.orderReference, d.at);
-      continue;
+  for (const f of ctx.obs.recorder.stockFacts) {
+    if (f.kind === 'shipped') {
+      if (!shippedAck.has(f.orderId)) shippedAck.set(f.orderId, f.at);
+    } else if (f.kind === 'snapshot-taken') {
+      const times = snapshotsByDc.get(f.dc) ?? [];
+      times.push(f.at);
+      snapshotsByDc.set(f.dc, times);
+    } else {
+      const key = `${f.sku}@${f.dc}`;
+      add(key, { at: f.at, kind: 'know', onHand: f.onHand, sequence: f.sequence });
+      if (f.kind === 'adjusted' && f.reason === 'shipment' && f.reference) add(key, { at: f.at, kind: 'release', orderId: f.reference, qty: Number.NaN });
     }
-    if (d.channel === 'snapshot') {
-      const snapshot = parsed as { distributionCenter: string; items: Array<{ sku: string; onHand: number; version: number }> };
-      for (const item of snapshot.items ?? []) add(`${item.sku}@${snapshot.distributionCenter}`, { at: d.at, kind: 'know', onHand: item.onHand, sequence: item.version });
-      const times = snapshotsByDc.get(snapshot.distributionCenter) ?? [];
-      times.push(d.at);
-      snapshotsByDc.set(snapshot.distributionCenter, times);
-      continue;
-    }
-    const m = parsed as InventoryMessage;
-    const key = `${m.sku}@${m.distributionCenter}`;
-    add(key, { at: d.at, kind: 'know', onHand: m.onHand, sequence: m.sequence });
-    if (m.reason === 'shipment' && m.reference) add(key, { at: d.at, kind: 'release', orderId: m.reference, qty: Number.NaN });
   }
   let promises = 0;
   for (const order of ctx.acknowledged()) {
@@ -115,14 +98,6 @@ export function checkNoOversell(ctx: CheckContext): CheckResult {
     }
   }
   return resultOf('no-oversell', anomalies, `${promises} promised line(s) checked against the stock the layer knew of: never more promised than on hand`, (n) => `${n} acceptance(s) promised more stock than the distribution center held`);
-}
-
-function parse(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
 }
 
 function openingStock(ctx: CheckContext, key: string): number {

@@ -36,12 +36,16 @@ export interface StorefrontOrder {
   cancelledAt?: number;
 }
 
-/** What the layer learnt about stock, and when: an inventory message it acknowledged, or a WMS snapshot it read. */
-export interface Delivery {
-  at: number;
-  channel: string;
-  body: string;
-}
+/**
+ * What the layer learnt about stock, and when: an inventory message it acknowledged, a shipment
+ * confirmation it acknowledged, or one position of a WMS snapshot it read. Kept as compact facts,
+ * not message bodies: a 100,000-order day learns millions of them.
+ */
+export type StockFact =
+  | { at: number; kind: 'adjusted'; dc: string; sku: string; onHand: number; sequence: number; reason: string; reference?: string }
+  | { at: number; kind: 'snapshot'; dc: string; sku: string; onHand: number; sequence: number }
+  | { at: number; kind: 'shipped'; orderId: string }
+  | { at: number; kind: 'snapshot-taken'; dc: string };
 
 /** A shipment status a channel saw: from a canonical event, or from reading the order. */
 export interface SeenStatus {
@@ -83,7 +87,7 @@ export class Recorder implements WorkloadObserver {
   readonly ackLatency = new Latency();
   /** Per interval (reset by the sampler). */
   readonly intervalAckLatency = new Latency();
-  readonly inventoryDeliveries: Delivery[] = [];
+  readonly stockFacts: StockFact[] = [];
   readonly seenStatuses = new Map<string, SeenStatus[]>();
   readonly retryAfterViolations: RetryAfterViolation[] = [];
   readonly callsBySystem = new Map<string, { calls: number; throttled: number; unavailable: number }>();
@@ -182,9 +186,7 @@ export class Recorder implements WorkloadObserver {
           this.retryAfterViolations.push({ at: startedAt, target, path: `${req.method} ${req.path.split('?')[0]}`, notBefore: gate.notBefore, gate: { ...gate } });
         }
         const res = await inner.send(target, req, options);
-        if (res.status === 200 && target.startsWith('wms@') && req.method === 'GET' && req.path.startsWith('/stock')) {
-          this.inventoryDeliveries.push({ at: this.now(), channel: 'snapshot', body: res.body });
-        }
+        if (res.status === 200 && target.startsWith('wms@') && req.method === 'GET' && req.path.startsWith('/stock')) this.learnSnapshot(res.body);
         if (res.status === 429) counts.throttled++;
         if (res.status === 503) counts.unavailable++;
         const retryAfter = res.headers['retry-after'];
@@ -213,12 +215,33 @@ export class Recorder implements WorkloadObserver {
           channel === 'wms.inventory' || channel === 'wms.shipment'
             ? async (d) => {
                 await handler(d);
-                this.inventoryDeliveries.push({ at: this.now(), channel, body: d.body });
+                this.learnMessage(channel, d.body);
               }
             : handler,
           options,
         ),
     };
+  }
+
+  private learnMessage(channel: string, body: string): void {
+    const m = parseJson(body) as { distributionCenter?: string; sku?: string; onHand?: number; sequence?: number; reason?: string; reference?: string; orderReference?: string } | undefined;
+    if (!m) return; // a truncated message told the layer nothing
+    const at = this.now();
+    if (channel === 'wms.shipment') {
+      if (m.orderReference) this.stockFacts.push({ at, kind: 'shipped', orderId: m.orderReference });
+    } else if (m.distributionCenter && m.sku && typeof m.onHand === 'number' && typeof m.sequence === 'number') {
+      const fact: StockFact = { at, kind: 'adjusted', dc: m.distributionCenter, sku: m.sku, onHand: m.onHand, sequence: m.sequence, reason: String(m.reason) };
+      if (m.reference) fact.reference = m.reference;
+      this.stockFacts.push(fact);
+    }
+  }
+
+  private learnSnapshot(body: string): void {
+    const s = parseJson(body) as { distributionCenter?: string; items?: Array<{ sku: string; onHand: number; version: number }> } | undefined;
+    if (!s?.distributionCenter) return;
+    const at = this.now();
+    for (const item of s.items ?? []) this.stockFacts.push({ at, kind: 'snapshot', dc: s.distributionCenter, sku: item.sku, onHand: item.onHand, sequence: item.version });
+    this.stockFacts.push({ at, kind: 'snapshot-taken', dc: s.distributionCenter });
   }
 
   /** Subscribes to the layer's canonical shipment events, as a channel would. */
@@ -239,6 +262,14 @@ export class Recorder implements WorkloadObserver {
       if (out.length >= limit) break;
     }
     return out;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
