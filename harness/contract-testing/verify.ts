@@ -7,6 +7,7 @@
 //   process.stdout.write(renderSummary(report));
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setLogLevel } from '@pact-foundation/pact-core/src/logger/index.js';
 import { getFfiLib } from '@pact-foundation/pact-core/src/ffi/index.js';
 import { PactFileError, providerTarget, readPactFile, type PactFile } from '../../contracts/tools/pact-openapi/index.ts';
 import { escapeXml } from '../../reports/render/format.ts';
@@ -143,6 +144,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 /** Runs the Pact verifier for `options.pacts` against the provider; never throws for a failed interaction. */
 export async function verifyProvider(options: VerifyOptions): Promise<VerificationReport> {
   const base = new URL(options.baseUrl);
+  setLogLevel('error');
   const ffi = getFfiLib('error');
   const handle = ffi.pactffiVerifierNewForApplication('faultline', '0.1.0');
   const port = base.port !== '' ? Number(base.port) : base.protocol === 'https:' ? 443 : 80;

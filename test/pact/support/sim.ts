@@ -14,10 +14,17 @@ export function startSim(args: string[], env: Record<string, string> = {}): Prom
   const child = spawn(process.execPath, [BIN, 'sim', ...args], { cwd: ROOT, env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  // A served WMS keeps its fulfillment orders' wall-clock timers after it says "stopped", and so
+  // would linger for minutes: once it has said so (or after 5 s), it is killed.
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const poll = setInterval(() => {
+      if (/stopped \(SIGTERM\)/.test(out)) child.kill('SIGKILL');
+    }, 50);
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
+    clearInterval(poll);
     clearTimeout(timer);
   };
   return new Promise((resolve, reject) => {
