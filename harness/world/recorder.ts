@@ -93,6 +93,8 @@ export class Recorder implements WorkloadObserver {
   readonly callsBySystem = new Map<string, { calls: number; throttled: number; unavailable: number }>();
   counters = { submitted: 0, clientRetries: 0, doubleSubmissions: 0, intervalSubmitted: 0, intervalAcked: 0 };
   private readonly gates = new Map<string, Gate>();
+  /** Highest WMS sequence the layer has heard of per sku@DC (to keep only snapshot facts that teach something). */
+  private readonly knownSequence = new Map<string, number>();
 
   /** `now`: ms since scenario start; `epoch`: the clock reading at scenario start (HTTP-dates are absolute). */
   constructor(
@@ -230,6 +232,8 @@ export class Recorder implements WorkloadObserver {
     if (channel === 'wms.shipment') {
       if (m.orderReference) this.stockFacts.push({ at, kind: 'shipped', orderId: m.orderReference });
     } else if (m.distributionCenter && m.sku && typeof m.onHand === 'number' && typeof m.sequence === 'number') {
+      const key = `${m.sku}@${m.distributionCenter}`;
+      if ((this.knownSequence.get(key) ?? -1) < m.sequence) this.knownSequence.set(key, m.sequence);
       const fact: StockFact = { at, kind: 'adjusted', dc: m.distributionCenter, sku: m.sku, onHand: m.onHand, sequence: m.sequence, reason: String(m.reason) };
       if (m.reference) fact.reference = m.reference;
       this.stockFacts.push(fact);
@@ -240,7 +244,13 @@ export class Recorder implements WorkloadObserver {
     const s = parseJson(body) as { distributionCenter?: string; items?: Array<{ sku: string; onHand: number; version: number }> } | undefined;
     if (!s?.distributionCenter) return;
     const at = this.now();
-    for (const item of s.items ?? []) this.stockFacts.push({ at, kind: 'snapshot', dc: s.distributionCenter, sku: item.sku, onHand: item.onHand, sequence: item.version });
+    // Only what the snapshot taught: a position whose sequence moved since the layer last heard of it.
+    for (const item of s.items ?? []) {
+      const key = `${item.sku}@${s.distributionCenter}`;
+      if ((this.knownSequence.get(key) ?? -1) >= item.version) continue;
+      this.knownSequence.set(key, item.version);
+      this.stockFacts.push({ at, kind: 'snapshot', dc: s.distributionCenter, sku: item.sku, onHand: item.onHand, sequence: item.version });
+    }
     this.stockFacts.push({ at, kind: 'snapshot-taken', dc: s.distributionCenter });
   }
 
