@@ -2,7 +2,7 @@
 // produces it does so through its own code path (a receipt booked, a fulfillment order picked,
 // packed and shipped over its lead times, a parcel's journey ending in a delivery), on a virtual
 // clock, publishing to a recording bus; the message it published is what the verifier compares.
-// This is the shape of what a vendor writes in their own Pact suite (docs/vendors.md).
+// This is the shape of what a vendor writes in their own Pact suite (README, For vendors).
 import { VirtualClock } from '../../runtime/clock/virtual-clock.ts';
 import { SeededRandom } from '../../runtime/random/seeded-random.ts';
 import type { Bus, HttpHandler } from '../../runtime/ports.ts';

@@ -2,7 +2,7 @@
 // credit limit 10000.00 EUR"), made true by a handler per system. The Pact verifier sets a state
 // by POSTing `{ "state", "params", "action": "setup" | "teardown" }` to a state-change URL;
 // `faultline sim` serves these handlers at `/_faultline/provider-states`, and a vendor's own
-// service can serve the same endpoint (docs/vendors.md).
+// service can serve the same endpoint (README, For vendors).
 //
 //   const states = new ProviderStates('erp', [{ name: 'customer {customerId} has credit limit {limit} {currency}', setup: (v) => … }]);
 //   routes.add('POST', PROVIDER_STATES_PATH, states.route());
@@ -28,7 +28,7 @@ export interface StateDefinition {
    * member of the same name.
    */
   name: string;
-  /** One sentence for `GET /_faultline/provider-states` and docs/vendors.md. */
+  /** One sentence for `GET /_faultline/provider-states` and README, For vendors. */
   description: string;
   /**
    * Makes the state true; may return values for the interaction. Throws ProviderStateError when it

@@ -40,7 +40,7 @@ export function selectPacts(provider: string, path: string): SelectedPacts {
   const target = providerTarget(provider);
   if (!target) throw new VerifyUsageError(`unknown provider "${provider}"; the landscape's providers are ${HTTP_PROVIDERS.join(', ')} (carrier-<name> for another carrier)`);
   if (provider.endsWith('-events')) {
-    throw new VerifyUsageError(`"${provider}" is a message provider: its pacts are verified in the provider's own Pact test suite (docs/vendors.md), not over HTTP; verify "${provider.slice(0, -'-events'.length)}" here`);
+    throw new VerifyUsageError(`"${provider}" is a message provider: its pacts are verified in the provider's own Pact test suite (README, For vendors), not over HTTP; verify "${provider.slice(0, -'-events'.length)}" here`);
   }
   if (!existsSync(path)) throw new VerifyUsageError(`${path} does not exist (--pact takes a pact file or a directory of them)`);
   const directory = statSync(path).isDirectory();

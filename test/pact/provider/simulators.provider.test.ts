@@ -7,7 +7,7 @@ import { renderSummary, selectPacts, verifyProvider } from '../../../harness/con
 import { PACTS_DIR } from '../support/pact.ts';
 import { startSim, type RunningSim } from '../support/sim.ts';
 
-/** The ERP facade wants a bearer token; the pacts leave credentials to the provider (docs/vendors.md). */
+/** The ERP facade wants a bearer token; the pacts leave credentials to the provider (README, For vendors). */
 const HEADERS: Record<string, Record<string, string>> = { erp: { Authorization: 'Bearer pact-verification' } };
 const PROVIDERS = ['erp', 'wms', 'carrier-swift', 'carrier-pelican'] as const;
 const sims = new Map<string, RunningSim>();
