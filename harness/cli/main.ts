@@ -29,4 +29,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-process.exitCode = code;
+// The shell ends the process: a stopped server's leftover wall-clock timers (a simulator's
+// fulfillment orders in progress, keep-alive sockets) must not keep it alive.
+process.exit(code);
