@@ -42,8 +42,8 @@ export function createContractHandler<Operations>(
   handlers: OperationHandlers<Operations>,
   options: ContractHandlerOptions = {},
 ): HttpHandler {
-  const operations = listOperations(doc);
-  const validator = new ContractValidator(contractName, doc);
+  const operations = operationsOf(doc);
+  const validator = ContractValidator.for(contractName, doc);
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
 
   return async (request) => {
@@ -64,34 +64,35 @@ export function createContractHandler<Operations>(
     const handler = (handlers as Record<string, OperationHandler | undefined>)[entry.operationId];
     if (!handler) return problem(501, 'Not implemented', `${entry.operationId} is not implemented by this ${contractName} service`);
 
+    const plan = validator.requestPlan(entry);
     const invalid = (pointerPrefix: string, errors: Parameters<typeof toFieldProblems>[0], what: string): HttpResponse => {
-      const status = entry.operation.responses?.['400'] || !entry.operation.responses?.['422'] ? 400 : 422;
       const fields = toFieldProblems(errors, pointerPrefix);
       const first = fields[0];
-      return problem(status, 'Invalid request', first ? `${what}: ${first.pointer} ${first.message}` : `${what} is invalid`, {
+      return problem(plan.invalidStatus, 'Invalid request', first ? `${what}: ${first.pointer} ${first.message}` : `${what} is invalid`, {
         type: 'invalid-request',
         errors: fields,
       });
     };
 
-    const path: Record<string, unknown> = { ...found.params };
+    // Each object is the request's own (the matcher and the query parser build fresh ones), so
+    // the coercing validators may change values in place.
+    const path: Record<string, unknown> = found.params;
     const query: Record<string, unknown> = parseQuery(q === -1 ? '' : request.path.slice(q + 1));
-    const header: Record<string, string> = { ...request.headers };
-    for (const [location, value] of [['path', path], ['query', query], ['header', header]] as const) {
-      const validate = validator.parameters(entry, location);
-      if (validate && !validate(value)) return invalid(`/${location}`, validate.errors, `${location} parameter`);
-    }
+    const header: Record<string, string> = plan.header ? { ...request.headers } : request.headers;
+    if (plan.path && !plan.path(path)) return invalid('/path', plan.path.errors, 'path parameter');
+    if (plan.query && !plan.query(query)) return invalid('/query', plan.query.errors, 'query parameter');
+    if (plan.header && !plan.header(header)) return invalid('/header', plan.header.errors, 'header parameter');
 
     let body: unknown = undefined;
-    const requestBody = entry.operation.requestBody;
-    const validateBody = requestBody ? validator.requestBody(entry) : undefined;
+    const validateBody = plan.body;
     const raw = request.body ?? '';
-    if (Buffer.byteLength(raw) > bodyLimit) {
+    // A string of n UTF-16 units is at most 3n UTF-8 bytes: count bytes only when that could exceed the limit.
+    if (raw.length * 3 > bodyLimit && Buffer.byteLength(raw) > bodyLimit) {
       return problem(413, 'Payload too large', `request body exceeds ${bodyLimit} bytes`, { type: 'payload-too-large' });
     }
     if (validateBody) {
       if (raw === '') {
-        if (requestBody?.required !== false) return problem(400, 'Invalid request', 'a JSON request body is required', { type: 'invalid-request', errors: [{ pointer: '/body', message: 'is required' }] });
+        if (plan.bodyRequired) return problem(400, 'Invalid request', 'a JSON request body is required', { type: 'invalid-request', errors: [{ pointer: '/body', message: 'is required' }] });
       } else {
         const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
@@ -112,6 +113,14 @@ export function createContractHandler<Operations>(
       return problem(500, 'Internal error', `${entry.operationId} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
+}
+
+/** The operations of a document, listed once per document (entries are shared, never changed). */
+const operationLists = new WeakMap<object, OperationEntry[]>();
+function operationsOf(doc: OpenApiDocument): OperationEntry[] {
+  let list = operationLists.get(doc);
+  if (!list) operationLists.set(doc, (list = listOperations(doc)));
+  return list;
 }
 
 function parseQuery(text: string): Record<string, unknown> {

@@ -3,11 +3,42 @@ import addFormats from 'ajv-formats';
 import type { FieldProblem } from './problem.ts';
 import { pointerToken, type OpenApiDocument, type OperationEntry, type ParameterObject } from './openapi-document.ts';
 
+/** What checking one operation's request takes, worked out once per operation. */
+export interface RequestPlan {
+  path: ValidateFunction | undefined;
+  query: ValidateFunction | undefined;
+  header: ValidateFunction | undefined;
+  /** Lower-case names of the header parameters the operation declares. */
+  headerNames: readonly string[];
+  /** Undefined when the operation takes no JSON body. */
+  body: ValidateFunction | undefined;
+  bodyRequired: boolean;
+  /** The status a request the contract forbids gets: 400, or 422 when only that is declared. */
+  invalidStatus: 400 | 422;
+}
+
+const shared = new WeakMap<object, Map<string, ContractValidator>>();
+
 /**
  * Compiles (lazily, once) ajv validators for the request and response parts of a contract's
  * operations. The whole document is registered under one id so `#/components/...` refs resolve.
  */
 export class ContractValidator {
+  /**
+   * The validator of `doc` under `name`, shared by every caller in the process: ajv compiles
+   * each schema once, not once per world (documents from `loadOpenApi` are cached and must not
+   * be mutated, so sharing is safe).
+   */
+  static for(name: string, doc: OpenApiDocument): ContractValidator {
+    let byName = shared.get(doc);
+    if (!byName) shared.set(doc, (byName = new Map()));
+    let validator = byName.get(name);
+    if (!validator) byName.set(name, (validator = new ContractValidator(name, doc)));
+    return validator;
+  }
+
+  private readonly plans = new Map<string, RequestPlan>();
+
   private readonly ajv: Ajv2020;
   private readonly coercing: Ajv2020;
   private readonly id: string;
@@ -22,6 +53,25 @@ export class ContractValidator {
     this.coercing = makeAjv(true);
     this.ajv.addSchema(doc as object, this.id);
     this.coercing.addSchema(doc as object, this.id);
+  }
+
+  /** The validators of one operation's request (compiled on first use, then reused). */
+  requestPlan(entry: OperationEntry): RequestPlan {
+    let plan = this.plans.get(entry.pointer);
+    if (!plan) {
+      const responses = entry.operation.responses;
+      plan = {
+        path: this.parameters(entry, 'path'),
+        query: this.parameters(entry, 'query'),
+        header: this.parameters(entry, 'header'),
+        headerNames: entry.parameters.filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
+        body: entry.operation.requestBody ? this.requestBody(entry) : undefined,
+        bodyRequired: entry.operation.requestBody?.required !== false,
+        invalidStatus: responses?.['400'] || !responses?.['422'] ? 400 : 422,
+      };
+      this.plans.set(entry.pointer, plan);
+    }
+    return plan;
   }
 
   /** Validates a parsed JSON request body; undefined when the operation takes no JSON body. */
