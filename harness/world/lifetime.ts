@@ -136,9 +136,10 @@ export class Lifetime {
 
   /** A result that arrives after death is never delivered: the continuation stays parked. */
   private guard<T>(promise: Promise<T>): Promise<T> {
-    return promise.then(
-      (value) => (this.dead ? never<T>() : value),
-      (error: unknown) => (this.dead ? never<T>() : Promise.reject(error)),
-    );
+    return promise.then(this.pass, this.fail) as Promise<T>;
   }
+
+  // Bound once: guard() runs for every store statement, call and publish of the instance.
+  private readonly pass = <T>(value: T): T | Promise<T> => (this.dead ? never<T>() : value);
+  private readonly fail = (error: unknown): Promise<never> => (this.dead ? never() : Promise.reject(error));
 }

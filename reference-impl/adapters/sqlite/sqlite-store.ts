@@ -17,7 +17,12 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Statement>();
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly begin: Statement;
+  private readonly commit: Statement;
+  private readonly rollback: Statement;
+  /** Work waiting for the connection, in arrival order; the head is running. */
+  private readonly waiting: Array<() => void> = [];
+  private busy = false;
   private closed = false;
 
   /** `file` is a path, or `:memory:`. */
@@ -35,20 +40,26 @@ export class SqliteStore implements Store {
     }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    this.begin = this.db.prepare('BEGIN IMMEDIATE');
+    this.commit = this.db.prepare('COMMIT');
+    this.rollback = this.db.prepare('ROLLBACK');
   }
 
   query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.exclusive(() => this.run.query<T>(sql, params));
+    // better-sqlite3 is synchronous: with the connection free, the statement runs now.
+    if (!this.busy) return this.now(() => this.prepare(sql).all(...params) as T[]);
+    return this.exclusive(async () => this.prepare(sql).all(...params) as T[]);
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.exclusive(() => this.run.execute(sql, params));
+    if (!this.busy) return this.now(() => this.prepare(sql).run(...params).changes);
+    return this.exclusive(async () => this.prepare(sql).run(...params).changes);
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
-      const tx = new Transaction(this.run);
-      this.db.exec('BEGIN IMMEDIATE');
+      const tx = new Transaction(this);
+      this.begin.run();
       try {
         const result = await fn(tx);
         tx.end();
@@ -58,11 +69,11 @@ export class SqliteStore implements Store {
             { cause: tx.failure },
           );
         }
-        this.db.exec('COMMIT');
+        this.commit.run();
         return result;
       } catch (error) {
         tx.end();
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.inTransaction) this.rollback.run();
         throw error;
       }
     });
@@ -84,13 +95,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Direct statement execution, for use while holding the lock. */
-  private readonly run: SqlExecutor = {
-    query: async <T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> => this.prepare(sql).all(...params) as T[],
-    execute: async (sql: string, params: readonly SqlValue[] = []): Promise<number> => this.prepare(sql).run(...params).changes,
-  };
-
-  private prepare(sql: string): Statement {
+  /** The prepared statement for `sql` (prepared once). Run it only while holding the connection. */
+  prepare(sql: string): Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -99,10 +105,45 @@ export class SqliteStore implements Store {
     return statement;
   }
 
+  /** A statement on a free connection: runs at once, its outcome as a settled promise. */
+  private now<T>(statement: () => T): Promise<T> {
+    try {
+      return Promise.resolve(statement());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Serializes work on the one connection: `work` starts when everything queued before it has
+   * settled (a coroutine awaiting inside a transaction keeps the others out).
+   */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
-    this.tail = result.catch(() => undefined);
-    return result;
+    return new Promise<T>((resolve, reject) => {
+      const run = (): void => {
+        work().then(
+          (value) => {
+            this.next();
+            resolve(value);
+          },
+          (error: unknown) => {
+            this.next();
+            reject(error);
+          },
+        );
+      };
+      if (this.busy) this.waiting.push(run);
+      else {
+        this.busy = true;
+        queueMicrotask(run);
+      }
+    });
+  }
+
+  private next(): void {
+    const run = this.waiting.shift();
+    if (run) run();
+    else this.busy = false;
   }
 }
 
@@ -112,31 +153,40 @@ class Transaction implements SqlExecutor {
   failure: unknown;
   private ended = false;
 
-  constructor(private readonly run: SqlExecutor) {}
+  constructor(private readonly store: SqliteStore) {}
 
   query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.guard(() => this.run.query<T>(sql, params));
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    try {
+      return Promise.resolve(this.store.prepare(sql).all(...params) as T[]);
+    } catch (error) {
+      this.failure ??= error;
+      return Promise.reject(error);
+    }
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.guard(() => this.run.execute(sql, params));
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    try {
+      return Promise.resolve(this.store.prepare(sql).run(...params).changes);
+    } catch (error) {
+      this.failure ??= error;
+      return Promise.reject(error);
+    }
   }
 
   end(): void {
     this.ended = true;
   }
 
-  private async guard<T>(statement: () => Promise<T>): Promise<T> {
-    if (this.ended) throw new Error('transaction already ended: its executor is only valid inside the transaction function');
+  private refusal(): Error | undefined {
+    if (this.ended) return new Error('transaction already ended: its executor is only valid inside the transaction function');
     if (this.failure !== undefined) {
-      throw new Error(`a statement failed earlier in this transaction (${describe(this.failure)}); let the error end the transaction`, { cause: this.failure });
+      return new Error(`a statement failed earlier in this transaction (${describe(this.failure)}); let the error end the transaction`, { cause: this.failure });
     }
-    try {
-      return await statement();
-    } catch (error) {
-      this.failure ??= error;
-      throw error;
-    }
+    return undefined;
   }
 }
 
