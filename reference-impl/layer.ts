@@ -31,7 +31,8 @@ import { CancellationService } from './services/cancellation.ts';
 import type { LayerContext } from './services/context.ts';
 import { BookingHandler, CancelSalesOrderHandler } from './services/erp-posting.ts';
 import { ExceptionQueue } from './services/exceptions.ts';
-import { CancelFulfillmentHandler, LabelHandler, ReleaseHandler } from './services/fulfillment.ts';
+import { CancelFulfillmentHandler, LabelHandler, ReleaseHandler, ShipmentCache } from './services/fulfillment.ts';
+import { SHIPMENT_RANK } from './domain/shipment-status.ts';
 import { IdempotencyService } from './services/idempotency.ts';
 import { IntakeService } from './services/intake.ts';
 import { InventoryService } from './services/inventory.ts';
@@ -172,6 +173,7 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
     dcs,
     catalogue: new Map(),
     orders,
+    shipments: new ShipmentCache((status) => SHIPMENT_RANK[status as keyof typeof SHIPMENT_RANK] ?? -1),
     eventId: () => `${eventPrefix}-${(++eventCounter).toString(36)}`,
     running: () => running && !stopped,
   };

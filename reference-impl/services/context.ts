@@ -14,6 +14,7 @@ import type { Tracer } from '../observability/trace.ts';
 import type { Relay } from './relay.ts';
 import type { Db, Unit } from './unit.ts';
 import type { OrderCache } from './orders.ts';
+import type { ShipmentCache } from './fulfillment.ts';
 
 /** Everything a service needs, built once per layer instance by `createLayer`. */
 export interface LayerContext {
@@ -42,6 +43,8 @@ export interface LayerContext {
   eventId(): string;
   /** Orders in flight (read-through; refreshed by committed updates). */
   orders: OrderCache;
+  /** Shipments by tracking number (refreshed by committed changes). */
+  shipments: ShipmentCache;
   /** False once `stop()` ran: continuations of this instance must not start new work. */
   running(): boolean;
 }

@@ -36,6 +36,41 @@ export function decodeShipment(row: Record<string, SqlValue>): ShipmentRow {
   return s;
 }
 
+/** What tracking needs of a shipment: kept in memory by `ShipmentCache`. */
+export type TrackedShipment = Pick<ShipmentRow, 'id' | 'orderId' | 'carrier' | 'trackingNumber' | 'status'>;
+
+/**
+ * Shipments by tracking number, as last committed by this instance, so carrier tracking (several
+ * events per parcel, most of them repeating a status already known) does not read the row every
+ * time. A cached status is never ahead of the store (entries change only after a commit, and only
+ * forwards), so "this status is not news" is safe to decide from it; a change is still a
+ * compare-and-set on the status it was computed from. Bounded: the oldest entries go first.
+ */
+export class ShipmentCache {
+  private readonly entries = new Map<string, TrackedShipment>();
+
+  constructor(
+    private readonly rank: (status: string) => number,
+    private readonly capacity = 50_000,
+  ) {}
+
+  get(trackingNumber: string): TrackedShipment | undefined {
+    return this.entries.get(trackingNumber);
+  }
+
+  /** Records a committed state; a status older than the one held is ignored. */
+  put(s: TrackedShipment): void {
+    const held = this.entries.get(s.trackingNumber);
+    if (held && held.id === s.id) {
+      if (this.rank(s.status) >= this.rank(held.status)) held.status = s.status;
+      return;
+    }
+    this.entries.delete(s.trackingNumber);
+    this.entries.set(s.trackingNumber, { id: s.id, orderId: s.orderId, carrier: s.carrier, trackingNumber: s.trackingNumber, status: s.status });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
 /**
  * Buys the label for an order from its distribution center's carrier. Labels are not idempotent
  * at the carrier, so what was bought is persisted before anything else can fail, and a label
@@ -74,7 +109,7 @@ export class LabelHandler implements CommandHandler {
     if (!label) return { kind: 'retry', outcome: { kind: 'transient', reason: `${dc.carrier} answered ${outcome.status} without a tracking number`, indeterminate: true, throttled: false } };
     const shipmentId = ctx.random.uuid();
     await ctx.db.write(async (unit) => {
-      await unit.tx.execute('INSERT INTO shipments (id, order_id, carrier, tracking_number, label_id, service_level, status, gi_number, shipped_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?) ON CONFLICT (tracking_number) DO NOTHING', [
+      const inserted = await unit.tx.execute('INSERT INTO shipments (id, order_id, carrier, tracking_number, label_id, service_level, status, gi_number, shipped_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?) ON CONFLICT (tracking_number) DO NOTHING', [
         shipmentId,
         order.id,
         dc.carrier,
@@ -85,6 +120,7 @@ export class LabelHandler implements CommandHandler {
         unit.now,
         unit.now,
       ]);
+      if (inserted > 0) unit.after.push(() => ctx.shipments.put({ id: shipmentId, orderId: order.id, carrier: dc.carrier, trackingNumber: label.trackingNumber, status: 'label_created' }));
       await unit.advance(msg, { kind: 'wms.releaseFulfillmentOrder', system: wmsSystem(ctx, order.dc), payload: { shipmentId, trackingNumber: label.trackingNumber, labelId: label.labelId, serviceLevel: dc.serviceLevel } });
     });
     return { kind: 'done' };

@@ -7,7 +7,7 @@ import { ERP, type ErpSchemas } from '../clients/erp.ts';
 import type { WmsSchemas } from '../clients/wms.ts';
 import { carrierCode, mergeShipmentStatus, normaliseCarrierStatus, type ShipmentStatus } from '../domain/shipment-status.ts';
 import { emit, iso, traceHeaders, type LayerContext } from './context.ts';
-import { decodeShipment, type ShipmentRow } from './fulfillment.ts';
+import { decodeShipment, type TrackedShipment } from './fulfillment.ts';
 import type { InventoryService } from './inventory.ts';
 import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
@@ -69,26 +69,35 @@ export class ShipmentService {
       const marked = await unit.tx.execute(`UPDATE orders SET shipment_confirmed_at = ? WHERE id = ?${this.dedup ? ' AND shipment_confirmed_at IS NULL' : ''}`, [unit.now, order.id]);
       if (marked === 0) return false;
       order.shipmentConfirmedAt = unit.now;
-      const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [payload.trackingNumber]);
-      let shipment: ShipmentRow;
-      if (row) {
-        shipment = decodeShipment(row);
-      } else {
-        // The label's answer was lost but the WMS shipped with it: record the shipment now.
-        shipment = { id: shipmentId, orderId: order.id, carrier: payload.carrier, trackingNumber: payload.trackingNumber, serviceLevel: ctx.dcs.get(order.dc)?.serviceLevel ?? 'STANDARD', status: 'label_created', updatedAt: unit.now };
-        await unit.tx.execute('INSERT INTO shipments (id, order_id, carrier, tracking_number, label_id, service_level, status, gi_number, shipped_at, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?, ?)', [
-          shipment.id,
-          order.id,
-          shipment.carrier,
-          shipment.trackingNumber,
-          shipment.serviceLevel,
-          'label_created',
-          unit.now,
-          unit.now,
-        ]);
+      let shipment = this.cached(payload.trackingNumber);
+      if (!shipment) {
+        const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [payload.trackingNumber]);
+        if (row) {
+          shipment = decodeShipment(row);
+        } else {
+          // The label's answer was lost but the WMS shipped with it: record the shipment now.
+          shipment = { id: shipmentId, orderId: order.id, carrier: payload.carrier, trackingNumber: payload.trackingNumber, status: 'label_created' };
+          await unit.tx.execute('INSERT INTO shipments (id, order_id, carrier, tracking_number, label_id, service_level, status, gi_number, shipped_at, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?, ?)', [
+            shipment.id,
+            order.id,
+            shipment.carrier,
+            shipment.trackingNumber,
+            ctx.dcs.get(order.dc)?.serviceLevel ?? 'STANDARD',
+            'label_created',
+            unit.now,
+            unit.now,
+          ]);
+          const created = { ...shipment };
+          unit.after.push(() => ctx.shipments.put(created));
+        }
       }
       await updateOrder(unit, order, { to: 'shipped', detail: `Handed to ${payload.carrier}, tracking ${payload.trackingNumber}.` });
-      await this.advanceShipment(unit, shipment, 'dispatched', shippedAt, order.traceId, order.dc);
+      if (!(await this.advanceShipment(unit, shipment, 'dispatched', shippedAt, order.traceId, order.dc))) {
+        // The cached status lagged behind the store: decide again from the row.
+        const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE id = ?', [shipment.id]);
+        shipment = decodeShipment(row!);
+        await this.advanceShipment(unit, shipment, 'dispatched', shippedAt, order.traceId, order.dc);
+      }
       await unit.tx.execute('UPDATE shipments SET shipped_at = ? WHERE id = ?', [shippedAt, shipment.id]);
       await unit.command({
         kind: 'erp.postGoodsIssue',
@@ -138,25 +147,39 @@ export class ShipmentService {
     }
     // DEFECT(non-monotonic-status): the merge is told to accept any status, so late events move it backwards.
     const monotonic = !ctx.defects.has('non-monotonic-status');
+    // A status no newer than the one last committed is not news: no transaction needed.
+    const known = monotonic && this.dedup ? ctx.shipments.get(o.trackingNumber) : undefined;
     // Read and write in one transaction: batches of one tracking number can be handled concurrently.
-    const outcome = await ctx.db.write(async (unit) => {
-      const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [o.trackingNumber]);
-      if (!row) return 'unknown' as const;
-      const shipment = decodeShipment(row);
-      const next = mergeShipmentStatus(shipment.status as ShipmentStatus, o.status, monotonic);
-      // DEFECT(no-event-dedup): without deduplication a repeated status is announced again.
-      const apply = next ?? (this.dedup || o.status === 'label_created' ? undefined : o.status);
-      if (!apply) return 'duplicate' as const;
-      const order = await ctx.orders.get(unit.tx, shipment.orderId);
-      await this.advanceShipment(unit, shipment, apply, o.occurredAt, order?.traceId, order?.dc ?? '', o.detail);
-      if (order && apply === 'delivered') {
-        const { changed } = await updateOrder(unit, order, { to: 'delivered', detail: o.detail ? `Delivered (${o.detail}).` : 'Delivered.' });
-        if (changed) unit.after.push(() => ctx.stats.orders.delivered++);
-      } else if (order && apply !== 'label_created') {
-        await updateOrder(unit, order, { to: 'shipped', detail: `Picked up by ${carrier}, tracking ${o.trackingNumber}.` });
-      }
-      return 'applied' as const;
-    });
+    const outcome =
+      known && !mergeShipmentStatus(known.status as ShipmentStatus, o.status)
+        ? ('duplicate' as const)
+        : await ctx.db.write(async (unit) => {
+            let shipment = monotonic ? this.cached(o.trackingNumber) : undefined;
+            for (;;) {
+              if (!shipment) {
+                const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE tracking_number = ?', [o.trackingNumber]);
+                if (!row) return 'unknown' as const;
+                shipment = decodeShipment(row);
+              }
+              const next = mergeShipmentStatus(shipment.status as ShipmentStatus, o.status, monotonic);
+              // DEFECT(no-event-dedup): without deduplication a repeated status is announced again.
+              const apply = next ?? (this.dedup || o.status === 'label_created' ? undefined : o.status);
+              if (!apply) return 'duplicate' as const;
+              const order = await ctx.orders.get(unit.tx, shipment.orderId);
+              // A cached status may lag behind the store: then the row is read and the decision made again.
+              if (!(await this.advanceShipment(unit, shipment, apply, o.occurredAt, order?.traceId, order?.dc ?? '', o.detail))) {
+                shipment = undefined;
+                continue;
+              }
+              if (order && apply === 'delivered') {
+                const { changed } = await updateOrder(unit, order, { to: 'delivered', detail: o.detail ? `Delivered (${o.detail}).` : 'Delivered.' });
+                if (changed) unit.after.push(() => ctx.stats.orders.delivered++);
+              } else if (order && apply !== 'label_created') {
+                await updateOrder(unit, order, { to: 'shipped', detail: `Picked up by ${carrier}, tracking ${o.trackingNumber}.` });
+              }
+              return 'applied' as const;
+            }
+          });
     if (outcome === 'unknown') {
       if (o.status !== 'label_created') ctx.log.info({ carrier, trackingNumber: o.trackingNumber, status: o.status }, 'tracking for an unknown tracking number; ignored');
       return;
@@ -165,18 +188,33 @@ export class ShipmentService {
     this.seen.add(o.eventId);
   }
 
-  /** Sets the shipment's status and announces it (`shipment.dispatched` / `shipment.delivered`). */
-  private async advanceShipment(unit: Unit, shipment: ShipmentRow, status: ShipmentStatus, occurredAt: number, traceId: string | undefined, dc: string, detail?: string): Promise<void> {
+  /** A copy of the cached shipment (no defect switched on), or undefined. */
+  private cached(trackingNumber: string): TrackedShipment | undefined {
+    if (!this.dedup || this.ctx.defects.has('non-monotonic-status')) return undefined;
+    const s = this.ctx.shipments.get(trackingNumber);
+    return s && { ...s };
+  }
+
+  /**
+   * Sets the shipment's status and announces it (`shipment.dispatched` / `shipment.delivered`).
+   * The change is a compare-and-set on `shipment.status`: false (nothing done) when the row holds
+   * another status.
+   */
+  private async advanceShipment(unit: Unit, shipment: TrackedShipment, status: ShipmentStatus, occurredAt: number, traceId: string | undefined, dc: string, detail?: string): Promise<boolean> {
     const ctx = this.ctx;
     const monotonic = !ctx.defects.has('non-monotonic-status');
     const next = mergeShipmentStatus(shipment.status as ShipmentStatus, status, monotonic) ?? (this.dedup ? undefined : status);
-    if (!next) return;
-    await unit.tx.execute('UPDATE shipments SET status = ?, updated_at = ? WHERE id = ?', [next, unit.now, shipment.id]);
+    if (!next) return true;
+    const changed = await unit.tx.execute('UPDATE shipments SET status = ?, updated_at = ? WHERE id = ? AND status = ?', [next, unit.now, shipment.id, shipment.status]);
+    if (changed === 0) return false;
     shipment.status = next;
-    if (next === 'label_created') return;
+    const committed = { ...shipment };
+    unit.after.push(() => ctx.shipments.put(committed));
+    if (next === 'label_created') return true;
     const base = { shipmentId: shipment.id, orderId: shipment.orderId, distributionCenter: dc || 'DC-UNKNOWN', carrier: carrierCode(shipment.carrier), trackingNumber: shipment.trackingNumber, occurredAt: iso(occurredAt) };
     if (next === 'delivered') emit(ctx, unit, 'shipment.delivered', shipment.id, traceId, { ...base, status: 'delivered', ...(detail?.startsWith('Signed by: ') ? { receivedBy: detail.slice('Signed by: '.length) } : {}) });
     else emit(ctx, unit, 'shipment.dispatched', shipment.id, traceId, { ...base, status: next });
+    return true;
   }
 
   private parseJson(delivery: Delivery): unknown {
