@@ -1,4 +1,5 @@
-import { getEventListeners, setMaxListeners } from 'node:events';
+import { setMaxListeners } from 'node:events';
+import { AbortControllerPool } from '../../runtime/abort.ts';
 import type { Clock, Timer } from '../../runtime/ports.ts';
 
 /** One call's deadline: the signal to pass to the Transport, and whether it fired. */
@@ -27,7 +28,7 @@ interface Bucket {
  */
 export class Deadlines {
   private readonly buckets = new Map<number, Bucket>();
-  private readonly spare: AbortController[] = [];
+  private readonly controllers = new AbortControllerPool((c) => setMaxListeners(0, c.signal));
 
   constructor(
     private readonly clock: Clock,
@@ -38,11 +39,7 @@ export class Deadlines {
     const at = Math.ceil((this.clock.now() + timeoutMs) / this.granularityMs) * this.granularityMs;
     let bucket = this.buckets.get(at);
     if (!bucket) {
-      let controller = this.spare.pop();
-      if (!controller) {
-        controller = new AbortController();
-        setMaxListeners(0, controller.signal);
-      }
+      const controller = this.controllers.take();
       const b: Bucket = {
         at,
         controller,
@@ -70,7 +67,7 @@ export class Deadlines {
         if (b.pending === 0 && !b.fired) {
           b.timer.cancel();
           this.buckets.delete(b.at);
-          if (this.spare.length < 64 && getEventListeners(b.controller.signal, 'abort').length === 0) this.spare.push(b.controller);
+          this.controllers.give(b.controller);
         }
       },
     };

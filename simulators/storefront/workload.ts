@@ -1,5 +1,5 @@
 import type { components } from '../../contracts/generated/openapi/commerce.ts';
-import { abortError } from '../../runtime/abort.ts';
+import { AbortControllerPool, abortError } from '../../runtime/abort.ts';
 import { exponential, poisson, zipf, type Distribution } from '../../runtime/random/distributions.ts';
 import { TransportError, type Clock, type HttpRequest, type HttpResponse, type Random, type Timer, type Transport } from '../../runtime/ports.ts';
 import { DEFAULT_CATALOG, DEFAULT_CHANNELS, DEFAULT_CUSTOMERS, DEFAULT_SHIP_TO, type CatalogItem, type ChannelConfig, type Site } from '../shared/defaults.ts';
@@ -210,6 +210,7 @@ export class StorefrontWorkload {
     inFlight: 0,
   };
   private readonly followUps = new Set<Timer>();
+  private readonly controllers = new AbortControllerPool();
   private idleWaiters: Array<() => void> = [];
 
   constructor(ports: WorkloadPorts, options: Partial<WorkloadOptions> = {}, observer: WorkloadObserver = { onInvoke: () => undefined, onComplete: () => undefined }) {
@@ -424,7 +425,7 @@ export class StorefrontWorkload {
   }
 
   private async send(request: HttpRequest): Promise<{ response?: HttpResponse; error?: string }> {
-    const controller = new AbortController();
+    const controller = this.controllers.take();
     const timer = this.clock.setTimer(this.options.clientTimeoutMs, () => controller.abort(abortError()));
     try {
       return { response: await this.transport.send(this.options.target, request, { signal: controller.signal }) };
@@ -433,6 +434,7 @@ export class StorefrontWorkload {
       return { error: error instanceof TransportError ? error.code : error instanceof Error ? error.message : String(error) };
     } finally {
       timer.cancel();
+      this.controllers.give(controller);
     }
   }
 

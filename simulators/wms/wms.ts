@@ -1,6 +1,6 @@
 import type { components, operations } from '../../contracts/generated/openapi/wms.ts';
 import { loadOpenApi } from '../../contracts/load.ts';
-import { abortError } from '../../runtime/abort.ts';
+import { AbortControllerPool, abortError } from '../../runtime/abort.ts';
 import type { OperationHandlers } from '../../runtime/http/contract-handler.ts';
 import type { OpenApiDocument } from '../../runtime/http/openapi-document.ts';
 import { json, problem, type FieldProblem } from '../../runtime/http/problem.ts';
@@ -238,6 +238,7 @@ export class WmsSimulator {
   private readonly events: EmittedEvent[] = [];
   private readonly requests: RequestRecord[] = [];
   private readonly background = new Set<Timer>();
+  private readonly controllers = new AbortControllerPool();
   private stopped = false;
 
   constructor(ports: WmsPorts, options: Partial<WmsOptions> = {}) {
@@ -542,7 +543,7 @@ export class WmsSimulator {
           body: JSON.stringify({ tendered_ms: Date.parse(order.shippedAt!), dock }),
         };
     for (let attempt = 1; attempt <= h.maxAttempts; attempt++) {
-      const controller = new AbortController();
+      const controller = this.controllers.take();
       const timer = this.clock.setTimer(h.timeoutMs, () => controller.abort(abortError()));
       let wait = h.initialBackoffMs * 2 ** (attempt - 1);
       try {
@@ -562,6 +563,7 @@ export class WmsSimulator {
         record.attempts.push({ at: this.clock.now(), outcome: (error as { code?: string }).code ?? 'error' });
       } finally {
         timer.cancel();
+        this.controllers.give(controller);
       }
       if (attempt < h.maxAttempts) await this.clock.sleep(wait);
     }
