@@ -105,6 +105,18 @@ export interface LayerConfig {
   initialInventory?: InitialStock[];
   /** Idempotency records are kept this long (default 24 h). */
   idempotencyTtlMs: number;
+  /**
+   * The credential the layer presents to the ERP: sent as `Authorization: Bearer <token>` on every
+   * call (erp.yaml requires it). Default `faultline-integration-layer`.
+   */
+  erpCredential: string;
+  /**
+   * Order intake requests (`POST /v1/orders`) being handled at once. One more is answered `503`
+   * with `Retry-After` at once, before any work: an overloaded layer sheds load instead of letting
+   * every request wait until its synchronous ERP check times out (which defers the validation and
+   * doubles the work exactly when there is least room for it). Default 256.
+   */
+  maxIntakeInFlight: number;
   /** HMAC secrets of carrier webhooks (`carrier-swift` signs with `X-Swift-Signature`); absent: not verified. */
   webhookSecrets?: Partial<Record<CarrierSystem, string>>;
   /** CloudEvents `source` of the layer's events. */
@@ -141,6 +153,9 @@ export const DEFAULT_DISTRIBUTION_CENTERS: DistributionCenterConfig[] = [
   },
 ];
 
+/** The bearer token the layer sends the ERP unless configured otherwise. */
+export const DEFAULT_ERP_CREDENTIAL = 'faultline-integration-layer';
+
 /** A configuration problem, with the field it is about. */
 export class LayerConfigError extends Error {
   constructor(
@@ -172,6 +187,8 @@ export function resolveConfig(input: LayerConfigInput = {}): LayerConfig {
     eventSource: input.eventSource ?? '/faultline/integration-layer',
     version: input.version ?? '0.1.0',
     ackBeforeCommitDelayMs: input.ackBeforeCommitDelayMs ?? 50,
+    erpCredential: input.erpCredential ?? DEFAULT_ERP_CREDENTIAL,
+    maxIntakeInFlight: input.maxIntakeInFlight ?? 256,
     defects: input.defects ?? [],
   };
   if (input.initialInventory) config.initialInventory = input.initialInventory;
@@ -221,6 +238,9 @@ function check(c: LayerConfig): void {
   positive('breaker.halfOpenAfterMs', c.breaker.halfOpenAfterMs);
   if (!Number.isInteger(c.concurrencyPerSystem) || c.concurrencyPerSystem < 1) throw new LayerConfigError('concurrencyPerSystem', `must be an integer >= 1, got ${c.concurrencyPerSystem}`);
   positive('relaySweepIntervalMs', c.relaySweepIntervalMs);
+  // RFC 6750 b64token: what may follow `Bearer ` in an Authorization header.
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(c.erpCredential)) throw new LayerConfigError('erpCredential', 'must be a bearer token (letters, digits and -._~+/, then optional =), not empty');
+  if (!Number.isInteger(c.maxIntakeInFlight) || c.maxIntakeInFlight < 1) throw new LayerConfigError('maxIntakeInFlight', `must be an integer >= 1, got ${c.maxIntakeInFlight}`);
   positive('reconciliationIntervalMs', c.reconciliationIntervalMs, true);
   c.defects.forEach((d, i) => {
     if (!isDefectName(d)) throw new LayerConfigError(`defects[${i}]`, `unknown defect "${String(d)}"; known: ${DEFECT_NAMES.join(', ')}`);

@@ -163,7 +163,7 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
     db,
     relay,
     lane,
-    erp: erpClient(transport),
+    erp: erpClient(transport, config.erpCredential),
     wms: (dc) => {
       let c = wmsClients.get(dc);
       if (!c) wmsClients.set(dc, (c = wmsClient(transport, dcs.get(dc) ? wmsTarget(dcs.get(dc)!) : `wms@${dc}`)));

@@ -9,6 +9,7 @@ export class LayerMetrics {
   readonly registry = new Registry();
   readonly ordersReceived = new Counter({ name: 'faultline_orders_received_total', help: 'Orders received, by channel and acknowledged status.', labelNames: ['channel', 'status'] as const, registers: [this.registry] });
   readonly ordersRejected = new Counter({ name: 'faultline_orders_rejected_total', help: 'Orders refused at intake (4xx), by problem type.', labelNames: ['type'] as const, registers: [this.registry] });
+  readonly ordersShed = new Counter({ name: 'faultline_orders_shed_total', help: 'Orders answered 503 at intake because the intake in-flight bound was reached.', registers: [this.registry] });
   readonly requestDuration = new Histogram({
     name: 'faultline_http_request_duration_seconds',
     help: 'Latency of the commerce API, by operation.',

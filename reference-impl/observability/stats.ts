@@ -12,6 +12,8 @@ export interface LayerStats {
     pendingValidation: number;
     /** Refused at intake with a 4xx (validation, unknown sku, insufficient stock, credit…). */
     rejected: number;
+    /** Answered 503 at intake without any work: `maxIntakeInFlight` orders were being handled. */
+    shed: number;
     /** Pending orders the deferred validation accepted / rejected. */
     validatedLater: number;
     rejectedLater: number;
@@ -35,7 +37,7 @@ export interface LayerStats {
 
 export function emptyStats(): Omit<LayerStats, 'at' | 'systems' | 'breakers'> {
   return {
-    orders: { accepted: 0, pendingValidation: 0, rejected: 0, validatedLater: 0, rejectedLater: 0, cancelled: 0, posted: 0, shipped: 0, delivered: 0, invoiced: 0, credited: 0 },
+    orders: { accepted: 0, pendingValidation: 0, rejected: 0, shed: 0, validatedLater: 0, rejectedLater: 0, cancelled: 0, posted: 0, shipped: 0, delivered: 0, invoiced: 0, credited: 0 },
     idempotency: { replays: 0, conflicts: 0, inFlight: 0 },
     exceptions: { depth: 0, raised: 0, resolved: 0, replays: 0, dropped: 0 },
     outbox: { backlog: 0, delivered: 0, eventsPublished: 0, eventsPending: 0 },

@@ -31,7 +31,29 @@ export class IntakeService {
     private readonly inventory: InventoryService,
   ) {}
 
+  /** Intake requests being handled now (bounded by `maxIntakeInFlight`). */
+  private inFlight = 0;
+
   async createOrder(principal: Principal, body: CreateOrderRequest, idempotencyKey: string, traceId: string, instance: string): Promise<HttpResponse> {
+    const ctx = this.ctx;
+    if (this.inFlight >= ctx.config.maxIntakeInFlight) {
+      ctx.stats.orders.shed++;
+      ctx.metrics.ordersShed.inc();
+      return problem(503, 'overloaded', 'Service unavailable', `The layer is already handling ${this.inFlight} orders; nothing was stored. Retry after 1 s with the same Idempotency-Key.`, {
+        instance,
+        traceId,
+        headers: { 'retry-after': '1' },
+      });
+    }
+    this.inFlight++;
+    try {
+      return await this.admitted(principal, body, idempotencyKey, traceId, instance);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async admitted(principal: Principal, body: CreateOrderRequest, idempotencyKey: string, traceId: string, instance: string): Promise<HttpResponse> {
     const ctx = this.ctx;
     // DEFECT(no-idempotency): the Idempotency-Key is ignored, so every retry books a new order.
     const useKey = !ctx.defects.has('no-idempotency');
