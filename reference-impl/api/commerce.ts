@@ -161,7 +161,7 @@ class CommerceApi {
         if (info) body.traceId = info.traceId;
         if (Array.isArray(body.errors)) body.errors = body.errors.map((e) => ({ ...e, pointer: e.pointer.startsWith('/body/') ? e.pointer.slice('/body'.length) : e.pointer }));
         if (typeof body.detail === 'string') body.detail = body.detail.replace(/(^|\s)\/body\//g, '$1/');
-        return { ...response, body: JSON.stringify(body) };
+        return { status: response.status, headers: response.headers, body: JSON.stringify(body) };
       } catch {
         return response;
       }

@@ -75,7 +75,8 @@ export class IdempotencyService {
       return { kind: 'conflict', response: problem(409, 'idempotency-key-reused', 'Idempotency-Key reused', `Idempotency-Key ${key} was first used with a different request body.`, { instance, traceId }) };
     }
     ctx.stats.idempotency.replays++;
-    const headers = { ...(JSON.parse(String(row.headers)) as Record<string, string>), 'idempotent-replayed': 'true' };
+    const headers = JSON.parse(String(row.headers)) as Record<string, string>;
+    headers['idempotent-replayed'] = 'true';
     return { kind: 'replay', response: { status: Number(row.status), headers, body: String(row.body) } };
   }
 

@@ -118,7 +118,7 @@ export class IntakeService {
           const dc = await this.inventory.allocate(unit, orderId, demand, centers, traceId);
           if (!dc) throw new InsufficientStock();
           const order: Omit<OrderRecord, 'timeline' | 'updatedAt'> = { id: orderId, channel: principal.channel, customerId: body.customerId, currency: body.currency, status, dc, doc, traceId, createdAt: receivedAt };
-          await insertOrder(unit, { ...order, detail: `${detail}; allocated to ${dc}.` });
+          await insertOrder(unit, Object.assign({}, order, { detail: `${detail}; allocated to ${dc}.` }));
           const ack = json(202, { orderId, status, receivedAt: iso(receivedAt), distributionCenter: dc, links: { self: `/v1/orders/${orderId}` } }, { location: `/v1/orders/${orderId}` });
           if (useKey) await this.idempotency.record(unit, principal.partner, 'createOrder', idempotencyKey, hash, ack);
           await unit.command({ kind: status === 'accepted' ? 'erp.bookSalesOrder' : 'erp.validateOrder', key: orderId, system: ERP, payload: {}, traceId });

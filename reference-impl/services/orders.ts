@@ -25,7 +25,7 @@ export interface OrderRecord {
 }
 
 export function decodeOrder(row: Record<string, SqlValue>): OrderRecord {
-  const order: OrderRecord = {
+  return {
     id: String(row.id),
     channel: String(row.channel),
     customerId: String(row.customer_id),
@@ -34,15 +34,39 @@ export function decodeOrder(row: Record<string, SqlValue>): OrderRecord {
     dc: String(row.dc),
     doc: JSON.parse(String(row.doc)) as OrderDocument,
     traceId: String(row.trace_id),
+    soNumber: row.so_number ? String(row.so_number) : undefined,
+    invoice: row.invoice ? (JSON.parse(String(row.invoice)) as OrderRecord['invoice']) : undefined,
+    rejection: row.rejection ? (JSON.parse(String(row.rejection)) as OrderRecord['rejection']) : undefined,
     timeline: String(row.timeline),
+    shipmentConfirmedAt: row.shipment_confirmed_at !== null && row.shipment_confirmed_at !== undefined ? Number(row.shipment_confirmed_at) : undefined,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
-  if (row.so_number) order.soNumber = String(row.so_number);
-  if (row.invoice) order.invoice = JSON.parse(String(row.invoice)) as OrderRecord['invoice'] & object;
-  if (row.rejection) order.rejection = JSON.parse(String(row.rejection)) as OrderRecord['rejection'] & object;
-  if (row.shipment_confirmed_at !== null && row.shipment_confirmed_at !== undefined) order.shipmentConfirmedAt = Number(row.shipment_confirmed_at);
-  return order;
+}
+
+/**
+ * A copy with every field present (optional ones as undefined): order objects keep one hidden
+ * class however they were made and whatever an update sets later, so the code reading them
+ * stays monomorphic (and no `{ ...order, more }`, which V8 gives a hidden class per object).
+ */
+export function copyOrder(o: OrderRecord): OrderRecord {
+  return {
+    id: o.id,
+    channel: o.channel,
+    customerId: o.customerId,
+    currency: o.currency,
+    status: o.status,
+    dc: o.dc,
+    doc: o.doc,
+    traceId: o.traceId,
+    soNumber: o.soNumber,
+    invoice: o.invoice,
+    rejection: o.rejection,
+    timeline: o.timeline,
+    shipmentConfirmedAt: o.shipmentConfirmedAt,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+  };
 }
 
 export async function readOrder(db: SqlExecutor, id: string): Promise<OrderRecord | undefined> {
@@ -64,15 +88,15 @@ export class OrderCache {
   /** A copy the caller may change (changes reach the cache only through a committed update). */
   async get(db: SqlExecutor, id: string): Promise<OrderRecord | undefined> {
     const hit = this.entries.get(id);
-    if (hit) return { ...hit };
+    if (hit) return copyOrder(hit);
     const order = await readOrder(db, id);
     if (order) this.put(order);
-    return order && { ...order };
+    return order && copyOrder(order);
   }
 
   put(order: OrderRecord): void {
     this.entries.delete(order.id);
-    this.entries.set(order.id, { ...order });
+    this.entries.set(order.id, copyOrder(order));
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
@@ -87,8 +111,7 @@ export async function insertOrder(unit: Unit, o: Omit<OrderRecord, 'timeline' | 
     'INSERT INTO orders (id, channel, customer_id, currency, status, dc, doc, trace_id, so_number, invoice, rejection, timeline, shipment_confirmed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, NULL, ?, ?)',
     [o.id, o.channel, o.customerId, o.currency, o.status, o.dc, JSON.stringify(o.doc), o.traceId, timeline, o.createdAt, o.createdAt],
   );
-  const { detail: _detail, ...record } = o;
-  const order: OrderRecord = { ...record, timeline, updatedAt: o.createdAt };
+  const order: OrderRecord = copyOrder(Object.assign({}, o, { timeline, updatedAt: o.createdAt }));
   unit.after.push(() => unit.orders?.put(order));
 }
 
@@ -150,7 +173,7 @@ export async function updateOrder(unit: Unit, order: OrderRecord, change: { to?:
       if (c?.shipment_confirmed_at !== undefined) order.shipmentConfirmedAt = c.shipment_confirmed_at;
       if (c?.invoice) order.invoice = JSON.parse(c.invoice) as OrderRecord['invoice'] & object;
       if (c?.rejection) order.rejection = JSON.parse(c.rejection) as OrderRecord['rejection'] & object;
-      const committed = { ...order };
+      const committed = copyOrder(order);
       unit.after.push(() => unit.orders?.put(committed));
       return { changed: next !== undefined };
     }

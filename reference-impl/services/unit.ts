@@ -114,7 +114,8 @@ export class Unit {
 
   /** A new outbox message, appended to its key's queue. */
   async command(cmd: Command, notBefore = this.now): Promise<OutboxMessage> {
-    const msg: OutboxMessage = { ...cmd, seq: ++this.seqs.command, attempts: 0, nextAt: notBefore, lookupFirst: false, strikes: 0, failures: 0, createdAt: this.now };
+    // Object.assign, not a leading spread: V8 gives each `{ ...x, more }` a hidden class of its own.
+    const msg: OutboxMessage = Object.assign({}, cmd, { seq: ++this.seqs.command, attempts: 0, nextAt: notBefore, lookupFirst: false, strikes: 0, failures: 0, createdAt: this.now });
     await this.tx.execute('INSERT INTO outbox (seq, okey, kind, system, payload, trace_id, attempts, next_at, state, exception_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       msg.seq,
       msg.key,
@@ -147,7 +148,7 @@ export class Unit {
    * key's queue, so the continuation runs before anything queued behind it).
    */
   async advance(msg: OutboxMessage, next: Omit<Command, 'key' | 'traceId'> & { traceId?: string }): Promise<OutboxMessage> {
-    const to: OutboxMessage = { ...next, key: msg.key, traceId: next.traceId ?? msg.traceId, seq: msg.seq, attempts: 0, nextAt: this.now, lookupFirst: false, strikes: 0, failures: 0, createdAt: msg.createdAt };
+    const to: OutboxMessage = Object.assign({}, next, { key: msg.key, traceId: next.traceId ?? msg.traceId, seq: msg.seq, attempts: 0, nextAt: this.now, lookupFirst: false, strikes: 0, failures: 0, createdAt: msg.createdAt });
     if (msg.exceptionId) await this.resolver?.(this, msg.exceptionId);
     await this.tx.execute('UPDATE outbox SET kind = ?, system = ?, payload = ?, trace_id = ?, attempts = 0, next_at = ?, state = NULL, exception_id = ? WHERE seq = ?', [
       to.kind,

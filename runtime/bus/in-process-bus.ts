@@ -34,7 +34,9 @@ export class InProcessBus implements Bus {
   async publish(message: BusMessage): Promise<void> {
     const groups = this.groups.get(message.channel);
     if (!groups) return;
-    for (const group of groups) this.enqueue(group, { ...message, headers: { ...message.headers }, attempt: 1 });
+    // Object.assign, not `{ ...message, attempt }`: V8 gives every object built by a leading spread
+    // plus more properties a hidden class of its own (slow to build, megamorphic to read).
+    for (const group of groups) this.enqueue(group, Object.assign({}, message, { headers: { ...message.headers }, attempt: 1 }));
   }
 
   subscribe(channel: string, groupName: string, handler: BusHandler, options: SubscribeOptions = {}): Subscription {
@@ -65,7 +67,7 @@ export class InProcessBus implements Bus {
         // What was being handled was never acknowledged: it comes again, as a redelivery.
         for (const key of attached.inFlight) {
           const queue = attached.queues.get(key);
-          if (queue?.[0]) queue[0] = { ...queue[0], attempt: queue[0].attempt + 1 };
+          if (queue?.[0]) queue[0] = Object.assign({}, queue[0], { attempt: queue[0].attempt + 1 });
         }
         attached.inFlight.clear();
       },
@@ -109,7 +111,7 @@ export class InProcessBus implements Bus {
           consumer.onGiveUp?.(delivery, error);
           continue;
         }
-        queue[0] = { ...delivery, attempt: delivery.attempt + 1 };
+        queue[0] = Object.assign({}, delivery, { attempt: delivery.attempt + 1 });
         await this.clock.sleep(consumer.redeliveryDelayMs);
       }
     }
