@@ -1,4 +1,5 @@
 import type { Bus, Clock, Random, Transport } from '../../runtime/ports.ts';
+import { isoTime } from '../../runtime/clock/iso.ts';
 import type { Store } from '../ports.ts';
 import type { DistributionCenterConfig, LayerConfig } from '../config.ts';
 import type { DefectSwitches } from '../defects.ts';
@@ -49,7 +50,8 @@ export interface LayerContext {
   running(): boolean;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+/** RFC 3339 (UTC, milliseconds): `new Date(ms).toISOString()`, formatted cheaply. */
+export const iso = isoTime;
 
 /**
  * Emits a canonical event in `unit`, with a fresh id, the clock's time and a span of

@@ -1,14 +1,15 @@
 import { sample, type Distribution } from '../../runtime/random/distributions.ts';
 import type { Random } from '../../runtime/ports.ts';
+import { isoTime } from '../../runtime/clock/iso.ts';
 
 /** RFC 3339 timestamp (UTC, milliseconds) of a virtual instant. */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return isoTime(ms);
 }
 
 /** The calendar date (UTC) of an instant, `YYYY-MM-DD`. */
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return isoTime(ms).slice(0, 10);
 }
 
 /**
