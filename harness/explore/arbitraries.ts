@@ -92,7 +92,7 @@ const GENERATORS: Array<KindGenerator<Knobs & { target: string }>> = [
   generator('timeout', (s) => [...systemTargets(s), ...POSTINGS], 20, () => ({ p: choice(PROBABILITIES) }), (k) => ({ probability: k.p }), (s) =>
     typeof s.probability === 'number' ? { p: s.probability } : undefined,
   ),
-  generator('error-rate', systemTargets, 60, () => ({ p: choice(PROBABILITIES), status: choice([503, 500, 502, 504]) }), (k) => ({ probability: k.p, status: k.status }), (s) =>
+  generator('error-rate', (s) => [...systemTargets(s), ...POSTINGS.filter((t) => t.startsWith('erp:'))], 60, () => ({ p: choice(PROBABILITIES), status: choice([503, 500, 502, 504]) }), (k) => ({ probability: k.p, status: k.status }), (s) =>
     typeof s.probability === 'number' && typeof s.status === 'number' ? { p: s.probability, status: s.status } : undefined,
   ),
   generator('throttle', (s) => ['erp', ...s.carriers], 60, () => ({ rate: choice([20, 5, 1]), burst: choice([20, 5, 1]) }), (k) => ({ rate: k.rate, burst: k.burst }), (s) =>

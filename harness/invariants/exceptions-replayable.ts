@@ -1,5 +1,8 @@
 import { resultOf, type Anomaly, type CheckResult } from './checker.ts';
 import { TERMINAL, type CheckContext } from './context.ts';
+import { fmt } from './no-lost-orders.ts';
+
+const TERMINAL_STATUS = { cancelled: true, rejected: true };
 
 /**
  * `exceptions-replayable`: every failed transaction is in the exception queue with its reason and
@@ -23,13 +26,29 @@ export function checkExceptionsReplayable(ctx: CheckContext): CheckResult {
       });
     }
   }
-  // A transaction that failed for good must be in the queue: an order stuck after drain must be traceable to an exception.
+  // A transaction that failed for good must be in the queue: an order stuck after drain, or an ERP
+  // posting the layer attempted that never took effect, must be traceable to an exception.
   const text = exceptions.map((e) => `${e.traceId} ${JSON.stringify(e.payload)}`).join('\n');
+  const erp = ctx.obs.erp;
+  const posted = new Set<string>([...erp.salesOrders, ...erp.goodsIssues, ...erp.invoices, ...erp.creditMemos].map((d) => String(d.document.externalReference)));
+  for (const [reference, p] of ctx.obs.recorder.postings) {
+    if (posted.has(reference) || text.includes(reference)) continue;
+    if (p.operation === 'bookSalesOrder' && (ctx.obs.finalOrders.get(reference)?.status ?? '') in TERMINAL_STATUS) continue; // cancelled or rejected before it was booked
+    const sf = ctx.storefrontOrder(reference);
+    anomalies.push({
+      type: 'failed-not-queued',
+      message: `${p.operation} for ${reference} was attempted ${p.attempts} time(s) from ${fmt(p.firstAt)} (last answer: ${p.lastStatus}) and never took effect in the ERP, and no exception names it: the failure went silently away`,
+      subject: { reference, operation: p.operation },
+      traceIds: sf ? [sf.traceId] : [],
+      at: p.firstAt,
+      excerpt: ctx.excerpt(sf),
+    });
+  }
   for (const order of ctx.acknowledged()) {
     for (const orderId of new Set(order.acks.map((a) => a.orderId))) {
       const view = ctx.obs.finalOrders.get(orderId);
       if (!view || TERMINAL.has(view.status) || ctx.salesOrders(orderId).length > 0) continue;
-      if (text.includes(orderId) || text.includes(order.traceId)) continue;
+      if (text.includes(orderId) || text.includes(order.traceId) || ctx.obs.recorder.postings.has(orderId)) continue; // postings are judged above
       anomalies.push({
         type: 'failed-not-queued',
         message: `order ${orderId} never reached the ERP and nothing in the exception queue names it or its trace: the failure went silently away`,

@@ -91,6 +91,12 @@ export class Recorder implements WorkloadObserver {
   readonly seenStatuses = new Map<string, SeenStatus[]>();
   readonly retryAfterViolations: RetryAfterViolation[] = [];
   readonly callsBySystem = new Map<string, { calls: number; throttled: number; unavailable: number }>();
+  /**
+   * ERP postings the layer attempted, by the external reference it sent (order, shipment, return
+   * id): the operation and when it first tried. After drain each must exist in the ERP or stand in
+   * the exception queue.
+   */
+  readonly postings = new Map<string, { operation: string; firstAt: number; attempts: number; lastStatus: string }>();
   counters = { submitted: 0, clientRetries: 0, doubleSubmissions: 0, intervalSubmitted: 0, intervalAcked: 0 };
   private readonly gates = new Map<string, Gate>();
   /** Highest WMS sequence the layer has heard of per sku@DC (to keep only snapshot facts that teach something). */
@@ -187,7 +193,15 @@ export class Recorder implements WorkloadObserver {
         if (gate && startedAt < gate.notBefore && startedAt > gate.setAt) {
           this.retryAfterViolations.push({ at: startedAt, target, path: `${req.method} ${req.path.split('?')[0]}`, notBefore: gate.notBefore, gate: { ...gate } });
         }
-        const res = await inner.send(target, req, options);
+        const posting = target === 'erp' && req.method === 'POST' && POSTING_PATHS.has(req.path) ? postingReference(req.body) : undefined;
+        let res: HttpResponse;
+        try {
+          res = await inner.send(target, req, options);
+        } catch (error) {
+          if (posting) this.notePosting(posting, req.path, startedAt, (error as { code?: string }).code ?? 'error');
+          throw error;
+        }
+        if (posting) this.notePosting(posting, req.path, startedAt, String(res.status));
         if (res.status === 200 && target.startsWith('wms@') && req.method === 'GET' && req.path.startsWith('/stock')) this.learnSnapshot(res.body);
         if (res.status === 429) counts.throttled++;
         if (res.status === 503) counts.unavailable++;
@@ -223,6 +237,14 @@ export class Recorder implements WorkloadObserver {
           options,
         ),
     };
+  }
+
+  private notePosting(reference: string, path: string, at: number, status: string): void {
+    const p = this.postings.get(reference);
+    if (p) {
+      p.attempts++;
+      p.lastStatus = status;
+    } else this.postings.set(reference, { operation: POSTING_PATHS.get(path)!, firstAt: at, attempts: 1, lastStatus: status });
   }
 
   private learnMessage(channel: string, body: string): void {
@@ -273,6 +295,18 @@ export class Recorder implements WorkloadObserver {
     }
     return out;
   }
+}
+
+const POSTING_PATHS = new Map([
+  ['/sales-orders', 'bookSalesOrder'],
+  ['/goods-issues', 'postGoodsIssue'],
+  ['/invoices', 'postInvoice'],
+  ['/credit-memos', 'postCreditMemo'],
+]);
+
+function postingReference(body: string | undefined): string | undefined {
+  const ref = (parseJson(body ?? '') as { externalReference?: unknown } | undefined)?.externalReference;
+  return typeof ref === 'string' ? ref : undefined;
 }
 
 function parseJson(text: string): unknown {
