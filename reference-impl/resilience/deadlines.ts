@@ -10,12 +10,40 @@ export interface Deadline {
   release(): void;
 }
 
-interface Bucket {
-  at: number;
-  controller: AbortController;
-  timer: Timer;
-  pending: number;
-  fired: boolean;
+/** The calls whose deadlines fall in one slice: one controller, one timer. */
+class Bucket {
+  pending = 0;
+  fired = false;
+  timer: Timer | undefined;
+
+  constructor(
+    readonly at: number,
+    readonly controller: AbortController,
+  ) {}
+}
+
+/** A call's hold on its slice (a class, not closures: every downstream call takes one). */
+class Hold implements Deadline {
+  private released = false;
+
+  constructor(
+    private readonly owner: Deadlines,
+    private readonly bucket: Bucket,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.bucket.controller.signal;
+  }
+
+  expired(): boolean {
+    return this.bucket.fired;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.owner.ended(this.bucket);
+  }
 }
 
 /**
@@ -39,43 +67,32 @@ export class Deadlines {
     const at = Math.ceil((this.clock.now() + timeoutMs) / this.granularityMs) * this.granularityMs;
     let bucket = this.buckets.get(at);
     if (!bucket) {
-      const controller = this.controllers.take();
-      const b: Bucket = {
-        at,
-        controller,
-        pending: 0,
-        fired: false,
-        timer: this.clock.setTimer(at - this.clock.now(), () => {
-          b.fired = true;
-          this.buckets.delete(at);
-          b.controller.abort(new DOMException(`no answer within the call's deadline`, 'TimeoutError'));
-        }),
-      };
+      const b = new Bucket(at, this.controllers.take());
+      b.timer = this.clock.setTimer(at - this.clock.now(), () => {
+        b.fired = true;
+        this.buckets.delete(at);
+        b.controller.abort(new DOMException(`no answer within the call's deadline`, 'TimeoutError'));
+      });
       bucket = b;
       this.buckets.set(at, bucket);
     }
-    const b = bucket;
-    b.pending++;
-    let released = false;
-    return {
-      signal: b.controller.signal,
-      expired: () => b.fired,
-      release: () => {
-        if (released) return;
-        released = true;
-        b.pending--;
-        if (b.pending === 0 && !b.fired) {
-          b.timer.cancel();
-          this.buckets.delete(b.at);
-          this.controllers.give(b.controller);
-        }
-      },
-    };
+    bucket.pending++;
+    return new Hold(this, bucket);
+  }
+
+  /** A call of `b` ended (called by its hold). */
+  ended(b: Bucket): void {
+    b.pending--;
+    if (b.pending === 0 && !b.fired) {
+      b.timer?.cancel();
+      this.buckets.delete(b.at);
+      this.controllers.give(b.controller);
+    }
   }
 
   /** Cancels every pending deadline timer (layer stop). */
   stop(): void {
-    for (const b of this.buckets.values()) b.timer.cancel();
+    for (const b of this.buckets.values()) b.timer?.cancel();
     this.buckets.clear();
   }
 }

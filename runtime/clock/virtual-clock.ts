@@ -1,11 +1,23 @@
 import { abortError } from '../abort.ts';
 import type { Clock, Timer } from '../ports.ts';
 
-interface Entry {
-  at: number;
-  seq: number;
-  fn: () => void;
-  cancelled: boolean;
+/** A scheduled timer; it is its own handle (no closure per timer: simulations set millions). */
+class Entry implements Timer {
+  cancelled = false;
+
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly fn: () => void,
+    private readonly clock: VirtualClock,
+  ) {}
+
+  cancel(): void {
+    if (!this.cancelled) {
+      this.cancelled = true;
+      this.clock.forget();
+    }
+  }
 }
 
 /** 2026-01-05T08:00:00Z, a Monday morning: the default start of simulated time. */
@@ -36,17 +48,15 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): Timer {
-    const entry: Entry = { at: this.current + Math.max(0, ms || 0), seq: this.seq++, fn, cancelled: false };
+    const entry = new Entry(this.current + Math.max(0, ms || 0), this.seq++, fn, this);
     this.push(entry);
     this.live++;
-    return {
-      cancel: () => {
-        if (!entry.cancelled) {
-          entry.cancelled = true;
-          this.live--;
-        }
-      },
-    };
+    return entry;
+  }
+
+  /** A timer was cancelled (called by its entry). */
+  forget(): void {
+    this.live--;
   }
 
   every(ms: number, fn: () => void): Timer {
@@ -110,7 +120,8 @@ export class VirtualClock implements Clock {
       this.dropCancelledHead();
       const head = this.heap[0];
       if (!head || head.at > target) break;
-      await this.fireNext();
+      this.fireNext();
+      await settle();
     }
     if (target > this.current) this.current = target;
   }
@@ -136,17 +147,18 @@ export class VirtualClock implements Clock {
         if (Number.isFinite(limit) && limit > this.current) this.current = limit;
         return false;
       }
-      await this.fireNext();
+      this.fireNext();
+      await settle();
     }
   }
 
-  private async fireNext(): Promise<void> {
+  /** Fires the head timer; the caller then lets every continuation it caused run (settle). */
+  private fireNext(): void {
     const entry = this.pop()!;
     this.current = Math.max(this.current, entry.at);
     this.live--;
     this.fired++;
     entry.fn();
-    await settle();
   }
 
   private dropCancelledHead(): void {

@@ -21,22 +21,28 @@ export class InProcessTransport implements Transport {
     return [...this.handlers.keys()];
   }
 
-  async send(target: string, req: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
+  send(target: string, req: HttpRequest, options: SendOptions = {}): Promise<HttpResponse> {
     const handler = this.handlers.get(target);
-    if (!handler) throw new TransportError(target, 'unknown-target', `no system named "${target}" is registered`);
+    if (!handler) return Promise.reject(new TransportError(target, 'unknown-target', `no system named "${target}" is registered`));
     const signal = options.signal;
-    if (signal?.aborted) throw new TransportError(target, 'aborted', abortError(signal).message);
+    if (signal?.aborted) return Promise.reject(new TransportError(target, 'aborted', abortError(signal).message));
     const copy: HttpRequest = { method: req.method, path: req.path, headers: { ...req.headers } };
     if (req.body !== undefined) copy.body = req.body;
-    const answer = handler(copy).then((res) => ({ status: res.status, headers: { ...res.headers }, body: res.body }));
-    if (!signal) return answer;
+    let answer: Promise<HttpResponse>;
+    try {
+      answer = handler(copy);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!signal) return answer.then(copyResponse);
+    // One promise and one listener per call (this runs for every call between simulated systems).
     return new Promise<HttpResponse>((resolve, reject) => {
       const onAbort = (): void => reject(new TransportError(target, 'aborted', abortError(signal).message));
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, ONCE);
       answer.then(
         (res) => {
           signal.removeEventListener('abort', onAbort);
-          resolve(res);
+          resolve(copyResponse(res));
         },
         (err: unknown) => {
           signal.removeEventListener('abort', onAbort);
@@ -45,4 +51,10 @@ export class InProcessTransport implements Transport {
       );
     });
   }
+}
+
+const ONCE = { once: true } as const;
+
+function copyResponse(res: HttpResponse): HttpResponse {
+  return { status: res.status, headers: { ...res.headers }, body: res.body };
 }
