@@ -37,6 +37,12 @@ const TRANSIT = {
   redeliveryDelay: { distribution: 'fixed' as const, ms: H },
 };
 
+/**
+ * The simulators keep no request log in a world: nothing reads it (the history and the checks
+ * come from the recorder), and a 100,000-order day makes over a million requests.
+ */
+const NO_REQUEST_LOG = 0;
+
 export interface WorldOptions {
   scenario: Scenario;
   seed: number;
@@ -102,6 +108,7 @@ export class World {
         paymentDelay: lognormal(2 * H),
         // The ERP takes the layer's bearer token and nothing else.
         auth: [(scenario.layer as LayerConfigInput).erpCredential ?? DEFAULT_ERP_CREDENTIAL],
+        requestLog: NO_REQUEST_LOG,
         ...sys.erp,
       },
     );
@@ -110,7 +117,7 @@ export class World {
     for (const dc of landscape.distributionCenters) {
       const wms = new WmsSimulator(
         { clock: this.clock, random: this.random.fork(`wms@${dc.code}`), transport: this.net, bus: this.messaging },
-        { dc: dc.code, stock: landscape.stock.get(dc.code)!, returnTransit: lognormal(30 * 60_000), replenishment: { reorderPoint: 400, quantity: 2000, leadTime: lognormal(H) }, ...sys.wms },
+        { dc: dc.code, stock: landscape.stock.get(dc.code)!, returnTransit: lognormal(30 * 60_000), replenishment: { reorderPoint: 400, quantity: 2000, leadTime: lognormal(H) }, requestLog: NO_REQUEST_LOG, ...sys.wms },
       );
       this.wms.set(dc.code, wms);
       this.transport.register(`wms@${dc.code}`, wms.handler);
@@ -119,8 +126,8 @@ export class World {
     for (const name of new Set(landscape.distributionCenters.map((d) => d.carrier))) {
       const carrier =
         name === 'carrier-swift'
-          ? new SwiftSimulator(carrierPorts(name), { transit: TRANSIT, ...sys.carriers })
-          : new PelicanSimulator(carrierPorts(name), { transit: TRANSIT, ...sys.carriers });
+          ? new SwiftSimulator(carrierPorts(name), { transit: TRANSIT, requestLog: NO_REQUEST_LOG, ...sys.carriers })
+          : new PelicanSimulator(carrierPorts(name), { transit: TRANSIT, requestLog: NO_REQUEST_LOG, ...sys.carriers });
       this.carriers.set(name, carrier);
       this.transport.register(name, carrier.handler);
     }

@@ -8,7 +8,7 @@ import { DEFAULT_PUBLISH_RETRY, Emitter, type PublishRetryOptions } from '../sha
 import { IdGenerator } from '../shared/ids.ts';
 import { formatCents } from '../shared/money.ts';
 import { httpDate, RateLimiter, type TokenBucketOptions } from '../shared/rate-limit.ts';
-import { createSimulatorHandler, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
+import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import type { CarrierPorts, CarrierTruth, LabelTruth } from './swift.ts';
 import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type TransitOptions } from './tracking.ts';
 
@@ -29,6 +29,8 @@ export interface PelicanOptions {
   hubs: readonly string[];
   /** Service time per operation, ms. Default lognormal, median 120 ms, sigma 0.4. */
   serviceTime: ServiceTimeOptions<PelicanOperationId>;
+  /** How many of the latest requests `truth().requests` keeps: `Infinity` (default) all, `0` none. */
+  requestLog: number;
   publishRetry: PublishRetryOptions;
 }
 
@@ -52,6 +54,7 @@ export const PELICAN_DEFAULTS: PelicanOptions = {
   maxBatchSize: 100,
   hubs: ['Dortmund hub (DTM1)', 'Leipzig hub (LEJ1)', 'Hannover hub (HAJ1)'],
   serviceTime: { default: { distribution: 'lognormal', median: 120, sigma: 0.4 } },
+  requestLog: Number.POSITIVE_INFINITY,
   publishRetry: DEFAULT_PUBLISH_RETRY,
 };
 
@@ -89,7 +92,7 @@ export class PelicanSimulator {
   private flushTimer: Timer | undefined;
   private readonly messages: Array<{ at: number; id: string; eventIds: string[] }> = [];
   private readonly throttled: Array<{ at: number; client: string; operationId: string; retryAfter: string }> = [];
-  private readonly requests: RequestRecord[] = [];
+  private readonly requestLog: RequestLog;
 
   constructor(ports: CarrierPorts, options: Partial<PelicanOptions> = {}) {
     this.options = { ...PELICAN_DEFAULTS, ...options };
@@ -104,6 +107,7 @@ export class PelicanSimulator {
     this.book = new TrackingBook<S['PelicanEvent']>(ports.clock, o.push, (event) => this.enqueue(event.payload));
 
     const doc = loadOpenApi('carrier-pelican') as unknown as OpenApiDocument;
+    this.requestLog = new RequestLog(o.requestLog);
     this.handler = createSimulatorHandler<operations>('carrier-pelican', doc, this.operations(), {
       clock: ports.clock,
       random: ports.random.fork('service-time'),
@@ -113,12 +117,12 @@ export class PelicanSimulator {
       before: (entry, request) => this.throttle(entry, request),
       client: clientOf,
       reference: (_entry, request) => /\/api\/(?:labels|tracking)\/([^/?]+)/.exec(request.path)?.[1],
-      onAnswered: (record) => this.requests.push(record),
+      onAnswered: this.requestLog.sink(),
     });
   }
 
   truth(): CarrierTruth {
-    return { carrier: 'carrier-pelican', labels: this.labelList, events: this.book.happened(), messages: this.messages, throttled: this.throttled, requests: this.requests };
+    return { carrier: 'carrier-pelican', labels: this.labelList, events: this.book.happened(), messages: this.messages, throttled: this.throttled, requests: this.requestLog.records };
   }
 
   /** Pushes what is queued now instead of at the next batch interval. */

@@ -10,7 +10,7 @@ import { swiftSignature } from '../shared/event-sinks.ts';
 import { IdGenerator } from '../shared/ids.ts';
 import { formatCents } from '../shared/money.ts';
 import { RateLimiter, retryAfterSeconds, type TokenBucketOptions } from '../shared/rate-limit.ts';
-import { createSimulatorHandler, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
+import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso } from '../shared/time.ts';
 import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type TrackedEvent, type TransitOptions } from './tracking.ts';
 
@@ -36,6 +36,8 @@ export interface SwiftOptions {
   webhookSecret: string;
   /** Service time per operation, ms. Default lognormal, median 100 ms, sigma 0.4. */
   serviceTime: ServiceTimeOptions<SwiftOperationId>;
+  /** How many of the latest requests `truth().requests` keeps: `Infinity` (default) all, `0` none. */
+  requestLog: number;
   publishRetry: PublishRetryOptions;
 }
 
@@ -88,6 +90,7 @@ export const SWIFT_DEFAULTS: SwiftOptions = {
   firstTrackingNumber: 4821900001,
   webhookSecret: DEFAULT_SWIFT_WEBHOOK_SECRET,
   serviceTime: { default: { distribution: 'lognormal', median: 100, sigma: 0.4 } },
+  requestLog: Number.POSITIVE_INFINITY,
   publishRetry: DEFAULT_PUBLISH_RETRY,
 };
 
@@ -121,7 +124,7 @@ export class SwiftSimulator {
   private readonly labels: LabelTruth[] = [];
   private readonly messages: Array<{ at: number; id: string; eventIds: string[] }> = [];
   private readonly throttled: Array<{ at: number; client: string; operationId: string; retryAfter: string }> = [];
-  private readonly requests: RequestRecord[] = [];
+  private readonly requestLog: RequestLog;
   private nextNumber: number;
 
   constructor(ports: CarrierPorts, options: Partial<SwiftOptions> = {}) {
@@ -149,6 +152,7 @@ export class SwiftSimulator {
     });
 
     const doc = loadOpenApi('carrier-swift') as unknown as OpenApiDocument;
+    this.requestLog = new RequestLog(o.requestLog);
     this.handler = createSimulatorHandler<operations>('carrier-swift', doc, this.operations(), {
       clock: ports.clock,
       random: ports.random.fork('service-time'),
@@ -158,12 +162,12 @@ export class SwiftSimulator {
       before: (entry, request) => this.throttle(entry, request),
       client: clientOf,
       reference: (_entry, request) => /\/v2\/shipments\/([^/?]+)/.exec(request.path)?.[1],
-      onAnswered: (record) => this.requests.push(record),
+      onAnswered: this.requestLog.sink(),
     });
   }
 
   truth(): CarrierTruth {
-    return { carrier: 'carrier-swift', labels: this.labels, events: this.book.happened(), messages: this.messages, throttled: this.throttled, requests: this.requests };
+    return { carrier: 'carrier-swift', labels: this.labels, events: this.book.happened(), messages: this.messages, throttled: this.throttled, requests: this.requestLog.records };
   }
 
   private operations(): OperationHandlers<operations> {

@@ -8,7 +8,7 @@ import type { Bus, Clock, HttpHandler, HttpRequest, HttpResponse, Random, Transp
 import { DEFAULT_CATALOG, DEFAULT_CUSTOMERS, DISTRIBUTION_CENTERS, initialStock, type CustomerAccount, type Uom } from '../shared/defaults.ts';
 import { MinHeap } from '../shared/heap.ts';
 import { formatCents, lineNetCents, sameAmount, taxCents, toCents } from '../shared/money.ts';
-import { createSimulatorHandler, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
+import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso } from '../shared/time.ts';
 
 type S = components['schemas'];
@@ -54,6 +54,8 @@ export interface ErpOptions {
   paymentDelay: Distribution | null;
   /** Service time per operation (ms). Default lognormal, median 40 ms, sigma 0.5 (a legacy ERP behind a REST facade). */
   serviceTime: ServiceTimeOptions<ErpOperationId>;
+  /** How many of the latest requests `truth().requests` keeps: `Infinity` (default) all, `0` none. */
+  requestLog: number;
   /** Probability that cancelling a sales order finds it locked by another ERP user (`422` `document-locked`). Default 0. */
   documentLockedProbability: number;
   /** First number of each document series (`SO-100001`, `GI-200001`, `INV-300001`, `CM-400001`). */
@@ -176,6 +178,7 @@ export const ERP_DEFAULTS: ErpOptions = {
   taxRatePercent: 19,
   paymentDelay: { distribution: 'lognormal', median: 14 * 86_400_000, sigma: 0.3 },
   serviceTime: { default: { distribution: 'lognormal', median: 40, sigma: 0.5 } },
+  requestLog: Number.POSITIVE_INFINITY,
   documentLockedProbability: 0,
   numbering: { salesOrder: 100001, goodsIssue: 200001, invoice: 300001, creditMemo: 400001 },
   auth: 'any',
@@ -208,7 +211,7 @@ export class ErpSimulator {
   private readonly goodsIssues: GoodsIssueTruth[] = [];
   private readonly invoices: InvoiceTruth[] = [];
   private readonly creditMemos: CreditMemoTruth[] = [];
-  private readonly requests: RequestRecord[] = [];
+  private readonly requestLog: RequestLog;
 
   private readonly orderByNumber = new Map<string, SalesOrderState>();
   private readonly ordersByReference = new Map<string, SalesOrderState[]>();
@@ -242,6 +245,7 @@ export class ErpSimulator {
     for (const b of o.openingBalances) this.balances.set(`${b.itemNumber}@${b.warehouse}`, { ...b });
 
     const doc = loadOpenApi('erp') as unknown as OpenApiDocument;
+    this.requestLog = new RequestLog(o.requestLog);
     this.handler = createSimulatorHandler<operations>('erp', doc, this.operations(), {
       clock: ports.clock,
       random: ports.random.fork('service-time'),
@@ -249,7 +253,7 @@ export class ErpSimulator {
       problemTypeBase: PROBLEM_BASE,
       before: (_entry, request) => this.authenticate(request),
       reference: referenceOf,
-      onAnswered: (record) => this.requests.push(record),
+      onAnswered: this.requestLog.sink(),
     });
   }
 
@@ -260,7 +264,7 @@ export class ErpSimulator {
       goodsIssues: this.goodsIssues,
       invoices: this.invoices,
       creditMemos: this.creditMemos,
-      requests: this.requests,
+      requests: this.requestLog.records,
       balances: [...this.balances.values()].sort(byItemThenWarehouse).map((b) => ({ ...b })),
     };
   }

@@ -48,6 +48,28 @@ export interface RequestRecord {
   retryAfterUntil?: number;
 }
 
+/**
+ * The request log a simulator keeps for `truth().requests`: every request (`Infinity`, the
+ * default), at least the latest `limit`, or none (`0`: no record is even built). A long simulated
+ * day makes millions of requests; a world that never reads them keeps none.
+ */
+export class RequestLog {
+  readonly records: RequestRecord[] = [];
+
+  constructor(private readonly limit: number = Number.POSITIVE_INFINITY) {
+    if (!(limit >= 0)) throw new RangeError(`requestLog must be >= 0 (or Infinity), got ${limit}`);
+  }
+
+  /** For `onAnswered`; undefined when nothing is kept. */
+  sink(): ((record: RequestRecord) => void) | undefined {
+    if (this.limit === 0) return undefined;
+    return (record) => {
+      this.records.push(record);
+      if (this.records.length >= 2 * this.limit) this.records.splice(0, this.records.length - this.limit);
+    };
+  }
+}
+
 export interface SimulatorHandlerOptions<OperationId extends string> {
   clock: Clock;
   /** Stream for service-time draws (a fork of the system's Random). */

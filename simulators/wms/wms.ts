@@ -9,7 +9,7 @@ import type { Bus, Clock, HttpHandler, HttpRequest, HttpResponse, Random, Timer,
 import { DISTRIBUTION_CENTERS, initialStock, type CarrierName, type Uom } from '../shared/defaults.ts';
 import { DEFAULT_PUBLISH_RETRY, Emitter, type PublishRetryOptions } from '../shared/emit.ts';
 import { retryAfterInstant } from '../shared/rate-limit.ts';
-import { createSimulatorHandler, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
+import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso, sampleMs } from '../shared/time.ts';
 
 type S = components['schemas'];
@@ -67,6 +67,8 @@ export interface WmsOptions {
   handover: { maxAttempts: number; initialBackoffMs: number; timeoutMs: number; docks: number; credential?: string };
   /** Service time per operation, ms. Default lognormal, median 15 ms, sigma 0.5. */
   serviceTime: ServiceTimeOptions<WmsOperationId>;
+  /** How many of the latest requests `truth().requests` keeps: `Infinity` (default) all, `0` none. */
+  requestLog: number;
   /** Retries when the bus does not accept an event. */
   publishRetry: PublishRetryOptions;
 }
@@ -194,6 +196,7 @@ export function wmsDefaults(dc: string = DISTRIBUTION_CENTERS[0]): WmsOptions {
     replenishment: { reorderPoint: 50, quantity: 500, leadTime: { distribution: 'lognormal', median: 4 * 3_600_000, sigma: 0.3 } },
     handover: { maxAttempts: 8, initialBackoffMs: 30_000, timeoutMs: 10_000, docks: 6 },
     serviceTime: { default: { distribution: 'lognormal', median: 15, sigma: 0.5 } },
+    requestLog: Number.POSITIVE_INFINITY,
     publishRetry: DEFAULT_PUBLISH_RETRY,
   };
 }
@@ -236,7 +239,7 @@ export class WmsSimulator {
   private readonly returnList: ReturnTruth[] = [];
   private readonly timeline: StockChange[] = [];
   private readonly events: EmittedEvent[] = [];
-  private readonly requests: RequestRecord[] = [];
+  private readonly requestLog: RequestLog;
   private readonly background = new Set<Timer>();
   private readonly controllers = new AbortControllerPool();
   private stopped = false;
@@ -271,6 +274,7 @@ export class WmsSimulator {
     if (o.cycleCounts && o.cycleCounts.ratePerHour > 0) this.poisson(o.cycleCounts.ratePerHour, () => this.randomCycleCount());
 
     const doc = loadOpenApi('wms') as unknown as OpenApiDocument;
+    this.requestLog = new RequestLog(o.requestLog);
     this.handler = createSimulatorHandler<operations>('wms', doc, this.operations(), {
       clock: ports.clock,
       random: ports.random.fork('service-time'),
@@ -278,7 +282,7 @@ export class WmsSimulator {
       problemTypeBase: PROBLEM_BASE,
       problemSlugs: SLUGS,
       reference: (_entry, request) => /\/(?:fulfillment-orders|reservations)\/([^/?]+)/.exec(request.path)?.[1],
-      onAnswered: (record) => this.requests.push(record),
+      onAnswered: this.requestLog.sink(),
     });
   }
 
@@ -291,7 +295,7 @@ export class WmsSimulator {
       fulfillmentOrders: this.orderList,
       returns: this.returnList,
       events: this.events,
-      requests: this.requests,
+      requests: this.requestLog.records,
     };
   }
 
