@@ -8,7 +8,7 @@ import { DEFAULT_PUBLISH_RETRY, Emitter, type PublishRetryOptions } from '../sha
 import { IdGenerator } from '../shared/ids.ts';
 import { formatCents } from '../shared/money.ts';
 import { httpDate, RateLimiter, type TokenBucketOptions } from '../shared/rate-limit.ts';
-import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
+import { createSimulatorHandler, RequestLog, type ServiceTimeOptions } from '../shared/service.ts';
 import type { CarrierPorts, CarrierTruth, LabelTruth } from './swift.ts';
 import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type TransitOptions } from './tracking.ts';
 
