@@ -3,6 +3,17 @@ import type { SqlExecutor, SqlValue, Store } from '../../ports.ts';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+let emptyImage: Buffer | undefined;
+/** The serialized image of an empty database (made once per process). */
+const EMPTY_IMAGE = (): Buffer => {
+  if (!emptyImage) {
+    const empty = new Database(':memory:');
+    emptyImage = empty.serialize();
+    empty.close();
+  }
+  return emptyImage;
+};
+
 /**
  * The embedded store: better-sqlite3 (synchronous, in-process) in WAL mode, in memory or in a
  * file. One connection serves every caller, so statements and transactions are serialized by an
@@ -27,7 +38,11 @@ export class SqliteStore implements Store {
 
   /** `file` is a path, or `:memory:`. */
   constructor(readonly file: string = ':memory:') {
-    this.db = new Database(file);
+    // `:memory:` is opened as a deserialized (empty) image on SQLite's memdb VFS: the same
+    // in-memory database, but with the pager of a file, whose COMMIT costs what the transaction
+    // changed. The `:memory:` pager's COMMIT and DELETE grow with the database (measured: 12 µs
+    // at 13k pages, 107 µs at 66k), which made a 100,000-order day quadratic.
+    this.db = file === ':memory:' ? new Database(EMPTY_IMAGE()) : new Database(file);
     if (file !== ':memory:') {
       this.db.pragma('journal_mode = WAL');
       // The automatic checkpoint runs inside the COMMIT that crosses the threshold, on the event
