@@ -1,0 +1,41 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { faultline } from '../cli/helpers.ts';
+
+const BASELINE = 'test/harness/fixtures/short-baseline.yaml';
+
+describe('faultline explore', () => {
+  it('finds the fault schedule that breaks a defective layer, shrinks it, and writes a repro that replays the same violation', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'faultline-explore-'));
+    const r = await faultline(['explore', BASELINE, '--runs', '40', '--seed', '3', '--max-faults', '3', '--defect', 'ignore-retry-after', '--out', out], { timeoutMs: 240_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Property failed after \d+ run\(s\) and \d+ shrink\(s\)/);
+    expect(r.stdout).toMatch(/\{ seed: 3, path: "[\d:]+" \}/);
+    const [file] = await readdir(out);
+    expect(file).toMatch(/^repro-retry-after-respected-\d+\.yaml$/);
+    const repro = join(out, file!);
+    const text = await readFile(repro, 'utf8');
+    expect(text.split('\n')[1]).toBe(`#   npx faultline run ${repro} --defect ignore-retry-after`);
+    const doc = parse(text) as { faults: unknown[]; seed: number };
+    expect(doc.faults.length).toBeGreaterThanOrEqual(1);
+    expect(doc.faults.length).toBeLessThanOrEqual(3);
+
+    const replay = await faultline(['run', repro, '--defect', 'ignore-retry-after', '--out', join(out, 'replay'), '--format', 'json']);
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toContain('not holding: retry-after-respected=fail');
+    const fixed = await faultline(['run', repro, '--out', join(out, 'fixed'), '--format', 'json']);
+    expect(fixed.code).toBe(0);
+  }, 300_000);
+
+  it('exits 0 when nothing breaks within the runs, and 2 on usage errors', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'faultline-explore-'));
+    const r = await faultline(['explore', BASELINE, '--runs', '2', '--seed', '5', '--max-faults', '1', '--out', out], { timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('No violation in 2 run(s)');
+    expect((await faultline(['explore', BASELINE, '--runs', '0'])).code).toBe(2);
+    expect((await faultline(['explore', 'test/harness/fixtures/bad-scenario.yaml'])).code).toBe(2);
+  }, 180_000);
+});
