@@ -8,6 +8,7 @@ import { traceHeaders, wmsSystem, type LayerContext } from './context.ts';
 import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import type { OutboxMessage } from './unit.ts';
+import { BoundedMap } from './seen.ts';
 
 export interface ShipmentRow {
   id: string;
@@ -47,12 +48,14 @@ export type TrackedShipment = Pick<ShipmentRow, 'id' | 'orderId' | 'carrier' | '
  * compare-and-set on the status it was computed from. Bounded: the oldest entries go first.
  */
 export class ShipmentCache {
-  private readonly entries = new Map<string, TrackedShipment>();
+  private readonly entries: BoundedMap<string, TrackedShipment>;
 
   constructor(
     private readonly rank: (status: string) => number,
-    private readonly capacity = 50_000,
-  ) {}
+    capacity = 50_000,
+  ) {
+    this.entries = new BoundedMap(capacity);
+  }
 
   get(trackingNumber: string): TrackedShipment | undefined {
     return this.entries.get(trackingNumber);
@@ -65,9 +68,7 @@ export class ShipmentCache {
       if (this.rank(s.status) >= this.rank(held.status)) held.status = s.status;
       return;
     }
-    this.entries.delete(s.trackingNumber);
     this.entries.set(s.trackingNumber, { id: s.id, orderId: s.orderId, carrier: s.carrier, trackingNumber: s.trackingNumber, status: s.status });
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 }
 

@@ -4,6 +4,7 @@ import { transition, type OrderStatus } from '../domain/order-state.ts';
 import type { Money } from '../domain/money.ts';
 import { iso } from './context.ts';
 import type { Unit } from './unit.ts';
+import { BoundedMap } from './seen.ts';
 
 /** An order row, decoded. */
 export interface OrderRecord {
@@ -81,9 +82,11 @@ export async function readOrder(db: SqlExecutor, id: string): Promise<OrderRecor
  * compare-and-set (a miss re-reads the row). Bounded: the oldest entries are dropped first.
  */
 export class OrderCache {
-  private readonly entries = new Map<string, OrderRecord>();
+  private readonly entries: BoundedMap<string, OrderRecord>;
 
-  constructor(private readonly capacity = 50_000) {}
+  constructor(capacity = 50_000) {
+    this.entries = new BoundedMap(capacity);
+  }
 
   /** A copy the caller may change (changes reach the cache only through a committed update). */
   async get(db: SqlExecutor, id: string): Promise<OrderRecord | undefined> {
@@ -95,9 +98,7 @@ export class OrderCache {
   }
 
   put(order: OrderRecord): void {
-    this.entries.delete(order.id);
     this.entries.set(order.id, copyOrder(order));
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
   forget(id: string): void {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { BoundedMap, SeenIds } from '../../reference-impl/services/seen.ts';
+
+describe('SeenIds', () => {
+  it('remembers the latest `capacity` ids and forgets the oldest first; adding a known id changes nothing', () => {
+    const seen = new SeenIds(3);
+    for (const id of ['a', 'b', 'c', 'a', 'd']) seen.add(id);
+    expect(['a', 'b', 'c', 'd'].map((id) => seen.has(id))).toEqual([false, true, true, true]);
+    seen.add('e');
+    expect(['b', 'c', 'd', 'e'].map((id) => seen.has(id))).toEqual([false, true, true, true]);
+  });
+
+  it('stays cheap once full (no walk over deleted entries)', () => {
+    const seen = new SeenIds(100_000);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < 400_000; i++) seen.add(`id-${i}`);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(seen.has('id-399999') && !seen.has('id-299999') && seen.has('id-300000')).toBe(true);
+    // The iterator-based eviction took minutes here; a ring takes well under a second.
+    expect(ms).toBeLessThan(3000);
+  });
+});
+
+describe('BoundedMap', () => {
+  it('drops the least recently set entry first; setting again refreshes; deleted keys are skipped', () => {
+    const m = new BoundedMap<string, number>(3);
+    m.set('a', 1);
+    m.set('b', 2);
+    m.set('c', 3);
+    m.set('a', 10); // a is now the most recent
+    m.set('d', 4); // b goes
+    expect([m.has('a'), m.has('b'), m.has('c'), m.has('d')]).toEqual([true, false, true, true]);
+    m.delete('c');
+    m.set('e', 5);
+    m.set('f', 6); // a goes (c was deleted already)
+    expect([m.has('a'), m.has('d'), m.has('e'), m.has('f'), m.get('f')]).toEqual([false, true, true, true, 6]);
+    expect(m.size).toBe(3);
+  });
+
+  it('keeps the order right through many re-sets of a few hot keys (queue compaction)', () => {
+    const m = new BoundedMap<string, number>(100);
+    for (let i = 0; i < 100; i++) m.set(`k${i}`, i);
+    for (let r = 0; r < 5000; r++) m.set(`k${r % 10}`, r); // k0..k9 hot
+    for (let i = 0; i < 90; i++) m.set(`n${i}`, i); // 90 new: the 90 cold keys go
+    expect(Array.from({ length: 10 }, (_, i) => m.has(`k${i}`)).every(Boolean)).toBe(true);
+    expect(m.has('k10') || m.has('k99')).toBe(false);
+    expect(m.size).toBe(100);
+  });
+});
