@@ -1,4 +1,4 @@
-import type { Store, SqlExecutor } from '../../reference-impl/ports.ts';
+import type { SqlExecutor, SqlValue, Store } from '../../reference-impl/ports.ts';
 import { TransportError, type Bus, type Clock, type HttpHandler, type Subscription, type Timer, type Transport } from '../../runtime/ports.ts';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
@@ -101,13 +101,12 @@ export class Lifetime {
   }
 
   store(inner: Store): Store {
-    const executor = (ex: SqlExecutor): SqlExecutor => ({
-      query: (sql, params) => (this.dead ? never() : this.guard(ex.query(sql, params))),
-      execute: (sql, params) => (this.dead ? never() : this.guard(ex.execute(sql, params))),
-    });
+    const executor = (ex: SqlExecutor): SqlExecutor => new GuardedExecutor(this, ex);
+    const direct = executor(inner);
     return {
       dialect: inner.dialect,
-      ...executor(inner),
+      query: (sql, params) => direct.query(sql, params),
+      execute: (sql, params) => direct.execute(sql, params),
       transaction: (fn) => (this.dead ? never() : this.guard(inner.transaction((tx) => fn(executor(tx))))),
       migrate: (statements) => (this.dead ? never() : this.guard(inner.migrate(statements))),
       close: async () => undefined, // the store outlives the instance
@@ -135,11 +134,27 @@ export class Lifetime {
   }
 
   /** A result that arrives after death is never delivered: the continuation stays parked. */
-  private guard<T>(promise: Promise<T>): Promise<T> {
+  guard<T>(promise: Promise<T>): Promise<T> {
     return promise.then(this.pass, this.fail) as Promise<T>;
   }
 
   // Bound once: guard() runs for every store statement, call and publish of the instance.
   private readonly pass = <T>(value: T): T | Promise<T> => (this.dead ? never<T>() : value);
   private readonly fail = (error: unknown): Promise<never> => (this.dead ? never() : Promise.reject(error));
+}
+
+/** A store executor of one instance (a class: one is made per transaction, no closures). */
+class GuardedExecutor implements SqlExecutor {
+  constructor(
+    private readonly life: Lifetime,
+    private readonly inner: SqlExecutor,
+  ) {}
+
+  query<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.life.alive ? this.life.guard(this.inner.query<T>(sql, params)) : never();
+  }
+
+  execute(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.life.alive ? this.life.guard(this.inner.execute(sql, params)) : never();
+  }
 }

@@ -185,8 +185,8 @@ export class Recorder implements WorkloadObserver {
     return {
       send: async (target, req, options) => {
         const startedAt = this.now();
-        const counts = this.callsBySystem.get(target) ?? { calls: 0, throttled: 0, unavailable: 0 };
-        this.callsBySystem.set(target, counts);
+        let counts = this.callsBySystem.get(target);
+        if (!counts) this.callsBySystem.set(target, (counts = { calls: 0, throttled: 0, unavailable: 0 }));
         counts.calls++;
         const gate = this.gates.get(target);
         // A call made at the very instant the answer arrived was concurrent with it, not after it.
