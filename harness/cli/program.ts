@@ -105,6 +105,7 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port to listen on', '0')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--seed <seed>', 'seed for probabilistic faults', '1')
+    .option('--contract <name>', 'the proxied service\'s contract (erp, wms, commerce, carrier-swift, carrier-pelican): fault targets must name its system')
     .action(lazy(() => import('./commands/proxy.ts')));
 
   program

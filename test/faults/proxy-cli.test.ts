@@ -36,6 +36,13 @@ describe('faultline proxy (the CLI)', () => {
     const target = await faultline(['proxy', '--target', 'localhost']);
     expect(target.code).toBe(2);
     expect(target.stderr).toMatch(/^faultline: --target must be /);
+    const contract = await faultline(['proxy', '--target', 'http://127.0.0.1:9', '--contract', 'sap']);
+    expect(contract.code).toBe(2);
+    expect(contract.stderr).toMatch(/^faultline: --contract must be one of .*erp.*, got "sap"\n$/);
+    const elsewhere = file('elsewhere.yaml', 'faults:\n  - kind: downtime\n    target: wms\n');
+    const mismatch = await faultline(['proxy', '--target', 'http://127.0.0.1:9', '--contract', 'erp', '--faults', elsewhere]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain('this proxy fronts the erp contract');
   });
 
   it('serves, prints its URL, injects the plan, and stops cleanly on SIGTERM', async () => {

@@ -3,6 +3,7 @@ import { ADMIN_PREFIX, startFaultProxy } from '../../../simulators/faults/adapte
 import { FaultPlanError, loadFaultPlan, type CompiledFault } from '../../../simulators/faults/plan.ts';
 import { parseSeed } from '../../../runtime/random/seed.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
+import { parsePort, parseUrl } from '../options.ts';
 
 export interface ProxyOptions {
   target: string;
@@ -20,7 +21,8 @@ export interface ProxyOptions {
  * SIGINT or SIGTERM.
  */
 export default async function proxy(options: ProxyOptions): Promise<number> {
-  const target = parseTarget(options.target);
+  parseUrl('--target', options.target);
+  const target = options.target;
   const port = parsePort(options.port);
   const seed = parseSeed(options.seed);
   if (seed === undefined) throw new UsageError(`--seed must be an integer (0 to 4294967295) or a git commit hash, got "${options.seed}"`);
@@ -60,19 +62,4 @@ export default async function proxy(options: ProxyOptions): Promise<number> {
   return EXIT.ok;
 }
 
-function parseTarget(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--target must be a URL such as http://127.0.0.1:4010, got "${text}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target must be an http:// or https:// URL, got "${text}"`);
-  return text;
-}
 
-function parsePort(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--port must be a port number (0 to 65535; 0 picks a free one), got "${text}"`);
-  return n;
-}

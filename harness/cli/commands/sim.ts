@@ -18,6 +18,7 @@ import { withProblemInstance } from '../../../simulators/shared/service.ts';
 import { StorefrontWorkload, type WorkloadOperation } from '../../../simulators/storefront/index.ts';
 import { WmsSimulator } from '../../../simulators/wms/index.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
+import { parsePort, parseUrl } from '../options.ts';
 import { PROVIDER_STATES_PATH } from '../../contract-testing/provider-states.ts';
 import { simulatorProviderStates, type ServedSimulator } from '../../contract-testing/simulator-states.ts';
 
@@ -309,19 +310,4 @@ async function storefront(options: SimOptions, seed: number): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------
 
-function parsePort(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--port must be a port number (0 to 65535; 0 picks a free one), got "${text}"`);
-  return n;
-}
 
-function parseUrl(flag: string, text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`${flag} must be a URL such as http://127.0.0.1:8080, got "${text}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL, got "${text}"`);
-  return url;
-}

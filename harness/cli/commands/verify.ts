@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { PROVIDER_STATES_PATH } from '../../contract-testing/provider-states.ts';
 import { renderJunit, renderSummary, selectPacts, verifyProvider, VerifyUsageError } from '../../contract-testing/verify.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
+import { parseUrl } from '../options.ts';
 
 export interface VerifyOptions {
   provider: string;
@@ -66,16 +67,6 @@ export default async function verify(options: VerifyOptions): Promise<number> {
   return report.passed ? EXIT.ok : EXIT.failed;
 }
 
-function parseUrl(flag: string, text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`${flag} must be a URL such as http://127.0.0.1:8080, got "${text}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL, got "${text}"`);
-  return url;
-}
 
 /** `--header 'Authorization: Bearer abc'` → `{ Authorization: 'Bearer abc' }`. */
 function parseHeaders(list: string[]): Record<string, string> {

@@ -1,0 +1,21 @@
+import { UsageError } from './exit-codes.ts';
+
+/** Option values shared by the commands that serve or call HTTP: checked once, same messages. */
+
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--port must be a port number (0 to 65535; 0 picks a free one), got "${text}"`);
+  return n;
+}
+
+/** `flag` names the option (or environment variable) in the message. */
+export function parseUrl(flag: string, text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${flag} must be a URL such as http://127.0.0.1:8080, got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL, got "${text}"`);
+  return url;
+}
