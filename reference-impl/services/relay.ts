@@ -1,3 +1,4 @@
+import { MinHeap } from '../../runtime/heap.ts';
 import type { Bus, Clock, Timer } from '../../runtime/ports.ts';
 import { cloudEventTypes } from '../../contracts/generated/events/index.ts';
 import type { SqlValue } from '../ports.ts';
@@ -62,7 +63,7 @@ export class Relay implements UnitListener {
   /** Per key: the message running or waiting (head) and those queued behind it. */
   private readonly chains = new Map<string, OutboxMessage[]>();
   private readonly known = new Set<number>();
-  private readonly heap: OutboxMessage[] = [];
+  private readonly heap = new MinHeap<OutboxMessage>((a, b) => a.nextAt < b.nextAt);
   private timer: Timer | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private stopped = false;
@@ -243,20 +244,12 @@ export class Relay implements UnitListener {
 
   private schedule(msg: OutboxMessage): void {
     if (this.stopped) return;
-    const heap = this.heap;
-    heap.push(msg);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.nextAt <= heap[i]!.nextAt) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
+    this.heap.push(msg);
     this.arm();
   }
 
   private arm(): void {
-    const head = this.heap[0];
+    const head = this.heap.peek();
     if (!head || this.stopped) return;
     if (this.timer && this.timerAt <= head.nextAt) return;
     this.timer?.cancel();
@@ -265,30 +258,9 @@ export class Relay implements UnitListener {
       this.timer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
       const now = this.o.clock.now();
-      while (this.heap.length > 0 && this.heap[0]!.nextAt <= now) this.dispatch(this.pop());
+      for (let due = this.heap.peek(); due && due.nextAt <= now; due = this.heap.peek()) this.dispatch(this.heap.pop()!);
       this.arm();
     });
-  }
-
-  private pop(): OutboxMessage {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && heap[l]!.nextAt < heap[m]!.nextAt) m = l;
-        if (r < heap.length && heap[r]!.nextAt < heap[m]!.nextAt) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }
 

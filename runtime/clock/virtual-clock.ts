@@ -1,4 +1,5 @@
 import { abortError } from '../abort.ts';
+import { MinHeap } from '../heap.ts';
 import type { Clock, Timer } from '../ports.ts';
 
 /** A scheduled timer; it is its own handle (no closure per timer: simulations set millions). */
@@ -45,7 +46,8 @@ const TURN_EVERY = 256;
 export class VirtualClock implements Clock {
   private current: number;
   private seq = 0;
-  private readonly heap: Entry[] = [];
+  /** Timers in (at, seq) order: equal times fire in the order they were set. */
+  private readonly heap = new MinHeap<Entry>(before);
   private live = 0;
   private fired = 0;
   private sinceTurn = 0;
@@ -60,7 +62,7 @@ export class VirtualClock implements Clock {
 
   setTimer(ms: number, fn: () => void): Timer {
     const entry = new Entry(this.current + Math.max(0, ms || 0), this.seq++, fn, this);
-    this.push(entry);
+    this.heap.push(entry);
     this.live++;
     return entry;
   }
@@ -128,7 +130,7 @@ export class VirtualClock implements Clock {
   /** Due time of the next live timer, if any. */
   nextDueAt(): number | undefined {
     this.dropCancelledHead();
-    return this.heap[0]?.at;
+    return this.heap.peek()?.at;
   }
 
   /** Fires every timer due up to `target` (inclusive), then sets the time to `target`. */
@@ -136,7 +138,7 @@ export class VirtualClock implements Clock {
     await settleTurn();
     for (;;) {
       this.dropCancelledHead();
-      const head = this.heap[0];
+      const head = this.heap.peek();
       if (!head || head.at > target) break;
       this.fireNext();
       await this.settle();
@@ -159,7 +161,7 @@ export class VirtualClock implements Clock {
     for (;;) {
       if (options.until?.()) return true;
       this.dropCancelledHead();
-      const head = this.heap[0];
+      const head = this.heap.peek();
       if (!head) return true;
       if (head.at > limit) {
         if (Number.isFinite(limit) && limit > this.current) this.current = limit;
@@ -172,7 +174,7 @@ export class VirtualClock implements Clock {
 
   /** Fires the head timer; the caller then lets every continuation it caused run (settle). */
   private fireNext(): void {
-    const entry = this.pop()!;
+    const entry = this.heap.pop()!;
     this.current = Math.max(this.current, entry.at);
     this.live--;
     this.fired++;
@@ -180,41 +182,7 @@ export class VirtualClock implements Clock {
   }
 
   private dropCancelledHead(): void {
-    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
-  }
-
-  // Binary min-heap on (at, seq).
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): Entry | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
-        if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-        i = m;
-      }
-    }
-    return top;
+    while (this.heap.peek()?.cancelled) this.heap.pop();
   }
 }
 

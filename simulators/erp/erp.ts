@@ -6,7 +6,7 @@ import { json, problem, type FieldProblem } from '../../runtime/http/problem.ts'
 import { sample, type Distribution } from '../../runtime/random/distributions.ts';
 import type { Bus, Clock, HttpHandler, HttpRequest, HttpResponse, Random, Transport } from '../../runtime/ports.ts';
 import { DEFAULT_CATALOG, DEFAULT_CUSTOMERS, DISTRIBUTION_CENTERS, initialStock, type CustomerAccount, type Uom } from '../shared/defaults.ts';
-import { MinHeap } from '../shared/heap.ts';
+import { MinHeap } from '../../runtime/heap.ts';
 import { formatCents, lineNetCents, sameAmount, taxCents, toCents } from '../shared/money.ts';
 import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso } from '../shared/time.ts';
@@ -237,7 +237,7 @@ export class ErpSimulator {
         creditLimitCents: toCents(account.creditLimit),
         openOrderNetCents: 0n,
         receivableCents: 0n,
-        payments: new MinHeap<InvoiceState>((inv) => inv.truth.paidAt ?? Number.POSITIVE_INFINITY),
+        payments: new MinHeap<InvoiceState>((a, b) => (a.truth.paidAt ?? Infinity) < (b.truth.paidAt ?? Infinity)),
       });
     }
     for (const item of o.items) this.items.set(item.itemNumber, item);
