@@ -197,13 +197,17 @@ async function settle(url: string): Promise<boolean> {
 }
 
 /**
- * Order bodies for arrival i: 1–3 lines over the catalog with the ERP's list prices, spread over
- * the customers, each with its own Idempotency-Key and external reference.
+ * A new order per call: 1–3 lines over the catalog with the ERP's list prices, spread over the
+ * customers, each with its own Idempotency-Key and external reference. Numbered by its own
+ * counter, not the driver's arrival index, which restarts at 0 in every load step: reused keys
+ * would be answered from the idempotency store, a replay that costs the layer almost nothing.
  */
-function orderRequests(apiKey: string): (i: number) => LoadRequest {
+function orderRequests(apiKey: string): () => LoadRequest {
   const customers = DEFAULT_CUSTOMERS.slice(1).map((c) => c.customerId);
   const run = randomBytes(4).toString('hex');
-  return (i) => {
+  let next = 0;
+  return () => {
+    const i = next++;
     const lines = Array.from({ length: 1 + (i % 3) }, (_, n) => {
       const item = DEFAULT_CATALOG[(i * 7 + n * 13) % DEFAULT_CATALOG.length]!;
       return { lineNumber: n + 1, sku: item.sku, quantity: { value: 1 + ((i + n) % 5), uom: item.uom }, unitPrice: item.price };
