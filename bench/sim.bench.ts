@@ -323,9 +323,11 @@ async function main(): Promise<void> {
     log(`  ${pad('path', 20)}${lpad('req/s', 9)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}   what stopped it`);
     log(rateLine('direct', directMax));
     log(rateLine('through proxy', proxyMax));
+    // 1 when a target is missed (as bench:intake and bench:engine), 70 when the bench itself failed.
+    if (!(ratio >= 10 && addedP50 < 1 && addedP99 < 5 && proxied.errorCount === 0)) process.exitCode = 1;
   } catch (error) {
     process.stderr.write(`bench:sim failed: ${(error as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = 70;
   } finally {
     clearTimeout(watchdog);
     await stopChildren();
