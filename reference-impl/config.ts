@@ -111,6 +111,12 @@ export interface LayerConfig {
    */
   erpCredential: string;
   /**
+   * What the layer presents to the other systems, as their contracts require: every WMS's
+   * `X-Api-Key` (wms.yaml), SwiftShip's `Authorization: Bearer` (carrier-swift.yaml) and
+   * Pelican's `X-Api-Key` (carrier-pelican.yaml). Default `faultline-integration-layer` each.
+   */
+  credentials: DownstreamCredentials;
+  /**
    * Order intake requests (`POST /v1/orders`) being handled at once. One more is answered `503`
    * with `Retry-After` at once, before any work: an overloaded layer sheds load instead of letting
    * every request wait until its synchronous ERP check times out (which defers the validation and
@@ -129,7 +135,8 @@ export interface LayerConfig {
   defects: DefectName[];
 }
 
-export type LayerConfigInput = Partial<Omit<LayerConfig, 'timeouts' | 'retry' | 'breaker' | 'customerCurrency'>> & {
+export type LayerConfigInput = Partial<Omit<LayerConfig, 'timeouts' | 'retry' | 'breaker' | 'customerCurrency' | 'credentials'>> & {
+  credentials?: Partial<DownstreamCredentials>;
   timeouts?: Partial<LayerConfig['timeouts']>;
   retry?: Partial<RetryConfig>;
   breaker?: Partial<BreakerConfig>;
@@ -153,8 +160,14 @@ export const DEFAULT_DISTRIBUTION_CENTERS: DistributionCenterConfig[] = [
   },
 ];
 
-/** The bearer token the layer sends the ERP unless configured otherwise. */
-export const DEFAULT_ERP_CREDENTIAL = 'faultline-integration-layer';
+/** The credential the layer presents to the ERP, the WMSs and the carriers unless configured otherwise. */
+export const DEFAULT_CREDENTIAL = 'faultline-integration-layer';
+
+export interface DownstreamCredentials {
+  wms: string;
+  'carrier-swift': string;
+  'carrier-pelican': string;
+}
 
 /** A configuration problem, with the field it is about. */
 export class LayerConfigError extends Error {
@@ -187,7 +200,8 @@ export function resolveConfig(input: LayerConfigInput = {}): LayerConfig {
     eventSource: input.eventSource ?? '/faultline/integration-layer',
     version: input.version ?? '0.1.0',
     ackBeforeCommitDelayMs: input.ackBeforeCommitDelayMs ?? 50,
-    erpCredential: input.erpCredential ?? DEFAULT_ERP_CREDENTIAL,
+    erpCredential: input.erpCredential ?? DEFAULT_CREDENTIAL,
+    credentials: { wms: DEFAULT_CREDENTIAL, 'carrier-swift': DEFAULT_CREDENTIAL, 'carrier-pelican': DEFAULT_CREDENTIAL, ...input.credentials },
     maxIntakeInFlight: input.maxIntakeInFlight ?? 256,
     defects: input.defects ?? [],
   };
@@ -196,6 +210,10 @@ export function resolveConfig(input: LayerConfigInput = {}): LayerConfig {
   check(config);
   return config;
 }
+
+// RFC 6750 b64token: what may follow `Bearer ` in an Authorization header (also a safe API key).
+const BEARER = /^[A-Za-z0-9\-._~+/]+=*$/;
+const DEFAULT_CREDENTIAL_SYSTEMS: Record<keyof DownstreamCredentials, true> = { wms: true, 'carrier-swift': true, 'carrier-pelican': true };
 
 function check(c: LayerConfig): void {
   const positive = (field: string, v: number, allowZero = false): void => {
@@ -238,8 +256,11 @@ function check(c: LayerConfig): void {
   positive('breaker.halfOpenAfterMs', c.breaker.halfOpenAfterMs);
   if (!Number.isInteger(c.concurrencyPerSystem) || c.concurrencyPerSystem < 1) throw new LayerConfigError('concurrencyPerSystem', `must be an integer >= 1, got ${c.concurrencyPerSystem}`);
   positive('relaySweepIntervalMs', c.relaySweepIntervalMs);
-  // RFC 6750 b64token: what may follow `Bearer ` in an Authorization header.
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(c.erpCredential)) throw new LayerConfigError('erpCredential', 'must be a bearer token (letters, digits and -._~+/, then optional =), not empty');
+  if (!BEARER.test(c.erpCredential)) throw new LayerConfigError('erpCredential', 'must be a bearer token (letters, digits and -._~+/, then optional =), not empty');
+  for (const [system, value] of Object.entries(c.credentials)) {
+    if (!(system in DEFAULT_CREDENTIAL_SYSTEMS)) throw new LayerConfigError(`credentials.${system}`, `unknown system; credentials are for ${Object.keys(DEFAULT_CREDENTIAL_SYSTEMS).join(', ')}`);
+    if (typeof value !== 'string' || !BEARER.test(value)) throw new LayerConfigError(`credentials.${system}`, 'must be a token (letters, digits and -._~+/, then optional =), not empty');
+  }
   if (!Number.isInteger(c.maxIntakeInFlight) || c.maxIntakeInFlight < 1) throw new LayerConfigError('maxIntakeInFlight', `must be an integer >= 1, got ${c.maxIntakeInFlight}`);
   positive('reconciliationIntervalMs', c.reconciliationIntervalMs, true);
   c.defects.forEach((d, i) => {

@@ -166,10 +166,10 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
     erp: erpClient(transport, config.erpCredential),
     wms: (dc) => {
       let c = wmsClients.get(dc);
-      if (!c) wmsClients.set(dc, (c = wmsClient(transport, dcs.get(dc) ? wmsTarget(dcs.get(dc)!) : `wms@${dc}`)));
+      if (!c) wmsClients.set(dc, (c = wmsClient(transport, dcs.get(dc) ? wmsTarget(dcs.get(dc)!) : `wms@${dc}`, config.credentials.wms)));
       return c;
     },
-    carriers: carrierClients(transport),
+    carriers: carrierClients(transport, config.credentials),
     dcs,
     catalogue: new Map(),
     orders,

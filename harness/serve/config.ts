@@ -131,6 +131,8 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     defects,
     // The SwiftShip simulator signs its webhooks with the default secret unless told otherwise.
     webhookSecrets: { 'carrier-swift': DEFAULT_SWIFT_WEBHOOK_SECRET, ...file?.webhookSecrets },
+    ...(file?.erpCredential ? { erpCredential: file.erpCredential } : {}),
+    ...(file?.credentials ? { credentials: file.credentials } : {}),
   };
   try {
     resolveConfig(layer);
@@ -184,9 +186,13 @@ interface ConfigFile {
   distributionCenters?: Array<{ dc: DistributionCenterConfig; stock: Record<string, number> }>;
   defects?: DefectName[];
   webhookSecrets?: Partial<Record<CarrierSystem, string>>;
+  erpCredential?: string;
+  credentials?: LayerConfigInput['credentials'];
 }
 
 const URL_SCHEMA = { type: 'string', pattern: '^https?://[^\\s]+$' };
+/** A bearer token or API key: RFC 6750's b64token, as the layer's own config check asks. */
+const TOKEN_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9._~+/-]+=*$' };
 
 /**
  * The `--config` file (YAML or JSON); every part is optional:
@@ -202,6 +208,10 @@ const URL_SCHEMA = { type: 'string', pattern: '^https?://[^\\s]+$' };
  *     DC-NORTH: { carrier: pelican, address: { name: …, line1: …, city: …, postalCode: …, country: DE } }
  *   defects: [no-idempotency]
  *   webhookSecrets: { swift: … }
+ *   credentials:                  # what the layer presents downstream (default faultline-integration-layer)
+ *     erp: …                      # Authorization: Bearer
+ *     wms: …                      # X-Api-Key, every DC
+ *     carriers: { swift: …, pelican: … }   # SwiftShip bearer, Pelican X-Api-Key
  */
 export const SERVE_CONFIG_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -268,6 +278,15 @@ export const SERVE_CONFIG_SCHEMA = {
     },
     defects: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     webhookSecrets: { type: 'object', propertyNames: { enum: CARRIER_NAMES }, additionalProperties: { type: 'string', minLength: 1 } },
+    credentials: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        erp: TOKEN_SCHEMA,
+        wms: TOKEN_SCHEMA,
+        carriers: { type: 'object', propertyNames: { enum: CARRIER_NAMES }, additionalProperties: TOKEN_SCHEMA },
+      },
+    },
   },
 } as const;
 
@@ -279,6 +298,7 @@ interface RawConfig {
   distributionCenters?: Record<string, RawDc | null>;
   defects?: string[];
   webhookSecrets?: Record<string, string>;
+  credentials?: { erp?: string; wms?: string; carriers?: Record<string, string> };
 }
 
 let validate: ReturnType<Ajv2020['compile']> | undefined;
@@ -342,6 +362,13 @@ function loadConfigFile(file: string): ConfigFile {
   if (raw.webhookSecrets) {
     config.webhookSecrets = Object.fromEntries(Object.entries(raw.webhookSecrets).map(([name, secret]) => [carrierTarget(name)!, secret]));
   }
+  if (raw.credentials) {
+    if (raw.credentials.erp) config.erpCredential = raw.credentials.erp;
+    const credentials: NonNullable<ConfigFile['credentials']> = {};
+    if (raw.credentials.wms) credentials.wms = raw.credentials.wms;
+    for (const [name, token] of Object.entries(raw.credentials.carriers ?? {})) credentials[carrierTarget(name)!] = token;
+    config.credentials = credentials;
+  }
   if (problems.length > 0) fail(problems);
   return config;
 }
@@ -391,7 +418,9 @@ function renderError(error: ErrorObject, source: SourceDocument): LocatedProblem
     case 'type':
       return here(`${path}: must be ${String(params.type).replace(',', ' or ')}`);
     case 'pattern':
-      return here(/downstream/.test(pointer) ? `${path}: must be an http:// or https:// URL` : `${path}: must match ${String(params.pattern)}`);
+      if (/^\/downstream/.test(pointer)) return here(`${path}: must be an http:// or https:// URL`);
+      if (/^\/credentials/.test(pointer)) return here(`${path}: must be a token: letters, digits and -._~+/, then optional =, not empty`);
+      return here(`${path}: must match ${String(params.pattern)}`);
     default:
       return here(`${path}: ${error.message ?? 'is invalid'}`);
   }

@@ -1,5 +1,5 @@
 import { SqliteStore } from '../../reference-impl/adapters/sqlite/sqlite-store.ts';
-import { ALL_SCOPES, DEFAULT_ERP_CREDENTIAL, type Scope } from '../../reference-impl/config.ts';
+import { ALL_SCOPES, DEFAULT_CREDENTIAL, type Scope } from '../../reference-impl/config.ts';
 import type { DefectName } from '../../reference-impl/defects.ts';
 import { createLayer, type Layer, type LayerConfigInput, type LayerStats } from '../../reference-impl/layer.ts';
 import { InProcessBus } from '../../runtime/bus/in-process-bus.ts';
@@ -107,7 +107,7 @@ export class World {
         duplicateReferencePolicy: 'book-again',
         paymentDelay: lognormal(2 * H),
         // The ERP takes the layer's bearer token and nothing else.
-        auth: [(scenario.layer as LayerConfigInput).erpCredential ?? DEFAULT_ERP_CREDENTIAL],
+        auth: [(scenario.layer as LayerConfigInput).erpCredential ?? DEFAULT_CREDENTIAL],
         requestLog: NO_REQUEST_LOG,
         ...sys.erp,
       },

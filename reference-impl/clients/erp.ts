@@ -3,7 +3,7 @@ import type { Transport } from '../../runtime/ports.ts';
 import { createTypedClient, type TypedClient } from '../../runtime/http/typed-client.ts';
 import type { components, paths } from '../../contracts/generated/openapi/erp.ts';
 import type { Address, OrderLine } from '../domain/order.ts';
-import { DEFAULT_ERP_CREDENTIAL } from '../config.ts';
+import { DEFAULT_CREDENTIAL } from '../config.ts';
 
 export type ErpPaths = paths;
 export type ErpSchemas = components['schemas'];
@@ -12,7 +12,7 @@ export type ErpClient = TypedClient<paths>;
 export const ERP = 'erp';
 
 /** The ERP client; every call carries `Authorization: Bearer <credential>` (erp.yaml's bearerAuth). */
-export const erpClient = (transport: Transport, credential: string = DEFAULT_ERP_CREDENTIAL): ErpClient =>
+export const erpClient = (transport: Transport, credential: string = DEFAULT_CREDENTIAL): ErpClient =>
   createTypedClient<paths>(transport, ERP, { headers: { authorization: `Bearer ${credential}` } });
 
 const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);

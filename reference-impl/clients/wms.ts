@@ -3,11 +3,14 @@ import type { Transport } from '../../runtime/ports.ts';
 import { createTypedClient, type TypedClient } from '../../runtime/http/typed-client.ts';
 import type { components, paths } from '../../contracts/generated/openapi/wms.ts';
 import type { Address, OrderLine } from '../domain/order.ts';
+import { DEFAULT_CREDENTIAL } from '../config.ts';
 
 export type WmsSchemas = components['schemas'];
 export type WmsClient = TypedClient<paths>;
 
-export const wmsClient = (transport: Transport, target: string): WmsClient => createTypedClient<paths>(transport, target);
+/** A WMS's client; every call carries `X-Api-Key: <credential>` (wms.yaml's apiKey). */
+export const wmsClient = (transport: Transport, target: string, credential: string = DEFAULT_CREDENTIAL): WmsClient =>
+  createTypedClient<paths>(transport, target, { headers: { 'x-api-key': credential } });
 
 const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);
 

@@ -9,8 +9,9 @@ import { InProcessTransport } from '../../runtime/transport/in-process.ts';
 import type { HttpResponse } from '../../runtime/ports.ts';
 import { SqliteStore } from '../../reference-impl/adapters/sqlite/sqlite-store.ts';
 import { createLayer, type LayerConfigInput } from '../../reference-impl/layer.ts';
-import { DEFAULT_ERP_CREDENTIAL, LayerConfigError, resolveConfig } from '../../reference-impl/config.ts';
+import { DEFAULT_CREDENTIAL, LayerConfigError, resolveConfig } from '../../reference-impl/config.ts';
 import { ErpSimulator, type ErpOptions } from '../../simulators/erp/index.ts';
+import { createWorld } from './world.ts';
 
 const KEY = 'intake-guard-key-0001';
 
@@ -81,9 +82,34 @@ describe('the ERP credential', () => {
   });
 
   it('defaults to a fixed token, and a malformed one is a config error naming the field', () => {
-    expect(resolveConfig().erpCredential).toBe(DEFAULT_ERP_CREDENTIAL);
+    expect(resolveConfig().erpCredential).toBe(DEFAULT_CREDENTIAL);
     expect(() => resolveConfig({ erpCredential: 'two words' })).toThrow(LayerConfigError);
     expect(() => resolveConfig({ erpCredential: '' })).toThrow(/erpCredential/);
+  });
+});
+
+describe('the credentials for the WMSs and carriers', () => {
+  it('are sent as each contract asks: WMS X-Api-Key, SwiftShip bearer, Pelican X-Api-Key, on every call', async () => {
+    const w = await createWorld({ config: { credentials: { wms: 'wms-key-1', 'carrier-swift': 'swift-tok-2', 'carrier-pelican': 'pel-key-3' } }, stock: { 'DC-EAST': { 'BRG-6204': 5 }, 'DC-WEST': { 'VLV-100': 5 } } });
+    expect((await w.placeOrder([['BRG-6204', 1]])).status).toBe(202); // DC-EAST, SwiftShip
+    expect((await w.placeOrder([['VLV-100', 1]])).status).toBe(202); // DC-WEST, Pelican
+    await w.advance(2_000);
+    const calls = (target: string) => w.transport.callsTo(target);
+    expect(calls('wms@DC-EAST').length).toBeGreaterThan(0);
+    expect(calls('wms@DC-WEST').length).toBeGreaterThan(0);
+    expect(calls('carrier-swift').length).toBeGreaterThan(0);
+    expect(calls('carrier-pelican').length).toBeGreaterThan(0);
+    for (const c of [...calls('wms@DC-EAST'), ...calls('wms@DC-WEST')]) expect(c.headers['x-api-key']).toBe('wms-key-1');
+    for (const c of calls('carrier-swift')) expect(c.headers.authorization).toBe('Bearer swift-tok-2');
+    for (const c of calls('carrier-pelican')) expect(c.headers['x-api-key']).toBe('pel-key-3');
+    w.layer.stop();
+  });
+
+  it('default to the layer\'s fixed credential; a malformed or unknown one is a config error naming the field', () => {
+    expect(resolveConfig().credentials).toEqual({ wms: DEFAULT_CREDENTIAL, 'carrier-swift': DEFAULT_CREDENTIAL, 'carrier-pelican': DEFAULT_CREDENTIAL });
+    expect(resolveConfig({ credentials: { wms: 'k' } }).credentials['carrier-swift']).toBe(DEFAULT_CREDENTIAL);
+    expect(() => resolveConfig({ credentials: { 'carrier-swift': 'two words' } })).toThrow(/credentials\.carrier-swift/);
+    expect(() => resolveConfig({ credentials: { sap: 'k' } as never })).toThrow(/credentials\.sap: unknown system/);
   });
 });
 

@@ -98,6 +98,17 @@ defects: [no-idempotency]
     expect(s.layer.defects).toEqual(['no-idempotency', 'ack-before-commit']);
   });
 
+  it('reads the credentials the layer presents downstream, and names a malformed one at file:line:col', () => {
+    const path = file('credentials.yaml', 'credentials:\n  erp: erp-token-1\n  wms: wms-key-2\n  carriers: { swift: swift-tok-3, pelican: pel-key-4 }\n');
+    const s = resolveServeSettings(flags({ config: path }), {});
+    expect(s.layer.erpCredential).toBe('erp-token-1');
+    expect(s.layer.credentials).toEqual({ wms: 'wms-key-2', 'carrier-swift': 'swift-tok-3', 'carrier-pelican': 'pel-key-4' });
+    const bad = file('bad-credentials.yaml', 'credentials:\n  wms: two words\n  carriers: { dhl: x }\n');
+    const message = usage(() => resolveServeSettings(flags({ config: bad }), {}));
+    expect(message).toContain(`${bad}:2:8: credentials.wms: must be a token: letters, digits and -._~+/, then optional =, not empty`);
+    expect(message).toContain(`${bad}:3:15: credentials.carriers: "dhl" is not allowed here`);
+  });
+
   it('reports every problem of a bad file as file:line:col: message', () => {
     const path = file(
       'bad.yaml',
