@@ -40,6 +40,7 @@ export function buildProgram(): Command {
     .option('--defect <name>', 'switch on a defect in the reference implementation (repeatable)', collect, [])
     .option('--format <list>', 'outputs to write: json,md,junit,html', 'json,md,junit,html')
     .option('--no-progress', 'plain lines instead of a progress display')
+    .option('--jobs <n>', 'scenarios run at once, each in its own process (same results as one at a time)', '1')
     .action(lazy(() => import('./commands/run.ts')));
 
   program

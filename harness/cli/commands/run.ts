@@ -4,6 +4,7 @@ import { RESULT_SCHEMA, type RunResult, type ScenarioResult } from '../../../rep
 import { parseSeed } from '../../../runtime/random/seed.ts';
 import { contractHashes } from '../../run/contract-hashes.ts';
 import { runScenario } from '../../run/run-scenario.ts';
+import { runInChildProcess } from '../../run/scenario-process.ts';
 import { listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
@@ -16,6 +17,7 @@ export interface RunFlags {
   defect: string[];
   format: string;
   progress: boolean;
+  jobs: string;
 }
 
 /** Parses and checks the flags shared by run and explore. */
@@ -30,14 +32,15 @@ export function parseCommon(flags: { seed?: string; defect: string[] }): { seed:
   return { seed, defects: [...new Set(flags.defect)] as DefectName[] };
 }
 
-export function loadAll(paths: string[]): Scenario[] {
+/** Every scenario under `paths` with the file it was read from; all must be valid, or none runs. */
+function loadAll(paths: string[]): Array<{ file: string; scenario: Scenario }> {
   const files = listScenarioFiles(paths);
   if (files.length === 0) throw new UsageError(`no scenario files (*.yaml, *.yml, *.json) in ${paths.join(', ')}`);
-  const scenarios: Scenario[] = [];
+  const scenarios: Array<{ file: string; scenario: Scenario }> = [];
   const problems: string[] = [];
   for (const file of files) {
     try {
-      scenarios.push(loadScenario(file));
+      scenarios.push({ file, scenario: loadScenario(file) });
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       problems.push(error.message);
@@ -53,30 +56,37 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
   const formats = flags.format.split(',').map((f) => f.trim()).filter(Boolean);
   const bad = formats.filter((f) => !isReporterName(f));
   if (bad.length > 0 || formats.length === 0) throw new UsageError(`--format ${flags.format}: expected a comma-separated list of ${Object.keys(REPORTERS).join(', ')}`);
-  const scenarios = loadAll(paths);
-  const interactive = flags.progress && process.stderr.isTTY === true && !process.env.CI;
+  const jobs = Number(flags.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs ${flags.jobs}: expected a whole number of processes from 1 to 64`);
+  const loaded = loadAll(paths);
+  const scenarios = loaded.map((l) => l.scenario);
+  // Several scenarios at once share the terminal: plain lines then.
+  const interactive = flags.progress && jobs === 1 && process.stderr.isTTY === true && !process.env.CI;
   const progress = new Progress(interactive);
   const out = process.stdout;
-  out.write(`faultline ${VERSION} run: ${scenarios.length} scenario(s)${seed !== undefined ? `, seed ${seed}` : ', each with its own seed'}${defects.length ? `, defects ${defects.join(', ')}` : ''}\n`);
+  out.write(
+    `faultline ${VERSION} run: ${scenarios.length} scenario(s)${seed !== undefined ? `, seed ${seed}` : ', each with its own seed'}${defects.length ? `, defects ${defects.join(', ')}` : ''}${jobs > 1 ? `, ${Math.min(jobs, scenarios.length)} at a time` : ''}\n`,
+  );
 
-  const results: ScenarioResult[] = [];
+  // Results keep the order of the files, whatever order the scenarios finish in.
+  const results: ScenarioResult[] = new Array(scenarios.length);
   const wall: Record<string, number> = {};
   const started = process.hrtime.bigint();
-  for (const scenario of scenarios) {
+  const runOne = async (index: number): Promise<void> => {
+    const { file, scenario } = loaded[index]!;
     const s = seed ?? scenario.seed;
     const t = process.hrtime.bigint();
-    const result = await runScenario(scenario, {
-      seed: s,
-      defects,
-      onStart: (settings, replay) => {
-        out.write(`\n== ${scenario.id}: ${scenario.title}\nSEED=${s} ${Object.entries(settings).filter(([k]) => k !== 'seed').map(([k, v]) => `${k}=${v}`).join(' ')}\nreplay: ${replay}\n`);
-        progress.start(scenario.id, scenario.durationMs + scenario.drainMs);
-      },
-      onProgress: (p) => progress.update(p),
-    });
+    const onStart = (settings: Record<string, string | number | boolean>, replay: string): void => {
+      out.write(`\n== ${scenario.id}: ${scenario.title}\nSEED=${s} ${Object.entries(settings).filter(([k]) => k !== 'seed').map(([k, v]) => `${k}=${v}`).join(' ')}\nreplay: ${replay}\n`);
+      progress.start(scenario.id, scenario.durationMs + scenario.drainMs);
+    };
+    const result =
+      jobs === 1
+        ? await runScenario(scenario, { seed: s, defects, onStart, onProgress: (p) => progress.update(p) })
+        : await runInChildProcess({ file, seed: s, defects }, onStart);
     progress.stop();
     wall[scenario.id] = Number(process.hrtime.bigint() - t) / 1e6;
-    results.push(result);
+    results[index] = result;
     const failing = result.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}=${i.status}`);
     const slos = result.slos.filter((x) => x.status !== 'pass').map((x) => `${x.expression}=${x.status}`);
     out.write(
@@ -85,7 +95,13 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
         (result.verdict !== 'pass' ? `\n  replay: ${result.replay}` : '') +
         '\n',
     );
-  }
+  };
+  const queue = scenarios.map((_, i) => i);
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await runOne(i);
+    }),
+  );
   const verdict = results.some((r) => r.verdict === 'fail') ? 'fail' : results.some((r) => r.verdict === 'unknown') ? 'unknown' : 'pass';
   const runResult: RunResult = { schema: RESULT_SCHEMA, faultline: { version: VERSION }, contracts: contractHashes(), verdict, scenarios: results };
   const written = await writeReports(runResult, formats as ReporterName[], flags.out, { wallMs: Number(process.hrtime.bigint() - started) / 1e6, scenarioWallMs: wall });
