@@ -33,7 +33,7 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('run scenarios (files or directories) deterministically and write result.json, summary.md, junit.xml')
+    .description('run scenarios (files or directories) deterministically and write result.json, summary.md, junit.xml and report.html')
     .argument('[paths...]', 'scenario files or directories', ['scenarios'])
     .option('--seed <seed>', 'seed: an integer or a git commit hash (default: the scenario\'s own seed)')
     .option('--out <dir>', 'output directory', 'reports/out')

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseSource } from '../../runtime/files/yaml-source.ts';
 import { loadScenario, scenarioFromSource, ScenarioError } from '../../harness/scenario/load.ts';
 import { faultline } from '../cli/helpers.ts';
@@ -67,5 +70,19 @@ describe('scenario files', () => {
     const missing = await faultline(['validate', 'scenarios/nope.yaml']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('scenarios/nope.yaml:1:1: ');
+  });
+
+  it('faultline validate checks a fault plan (a file with only `faults:`) as one, at file:line:col', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-validate-'));
+    const good = join(dir, 'drift.yaml');
+    writeFileSync(good, 'faults:\n  - kind: schema-drift\n    target: wms:releaseFulfillmentOrder\n    renames: { status: fulfillmentStatus }\n');
+    const bad = join(dir, 'bad-plan.yaml');
+    writeFileSync(bad, 'faults:\n  - kind: downtim\n    target: erp\n');
+    const ok = await faultline(['validate', good]);
+    expect([ok.code, ok.stdout]).toEqual([0, `ok  ${good}: fault plan (1 fault(s))\n`]);
+    const r = await faultline(['validate', bad, good]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:2:11: faults[0].kind: unknown fault kind "downtim"`);
+    expect(r.stderr).toContain('1 of 2 file(s) invalid');
   });
 });

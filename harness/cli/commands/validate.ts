@@ -1,23 +1,36 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
+import { readSource } from '../../../runtime/files/yaml-source.ts';
+import { FaultPlanError, planFromSource } from '../../../simulators/faults/plan.ts';
 
-/** `faultline validate FILES|DIRS`: checks scenario files without running them. */
+/**
+ * `faultline validate FILES|DIRS`: checks scenario files and fault plans (what `sim --faults` and
+ * `proxy --faults` read) without running them. A file whose only top-level field is `faults` is a
+ * fault plan; anything else is checked as a scenario.
+ */
 export default async function validate(paths: string[]): Promise<number> {
   const files = listScenarioFiles(paths);
-  if (files.length === 0) throw new UsageError(`no scenario files (*.yaml, *.yml, *.json) in ${paths.join(', ')}`);
+  if (files.length === 0) throw new UsageError(`no scenario or fault files (*.yaml, *.yml, *.json) in ${paths.join(', ')}`);
   let bad = 0;
   for (const file of files) {
     try {
+      const source = readSource(file);
+      const root = source.value;
+      if (source.problems.length === 0 && root && typeof root === 'object' && !Array.isArray(root) && Object.keys(root).join() === 'faults') {
+        const plan = planFromSource(source);
+        process.stdout.write(`ok  ${file}: fault plan (${plan.faults.length} fault(s))\n`);
+        continue;
+      }
       const s = loadScenario(file);
       process.stdout.write(`ok  ${file}: ${s.title} (${s.faults.length} fault(s), ${s.slos.length} SLO(s), ${s.invariants.length} invariant(s))\n`);
     } catch (error) {
-      if (!(error instanceof ScenarioError)) throw error;
+      if (!(error instanceof ScenarioError) && !(error instanceof FaultPlanError)) throw error;
       bad++;
       process.stderr.write(`${error.message}\n`);
     }
   }
   if (bad > 0) {
-    process.stderr.write(`${bad} of ${files.length} scenario file(s) invalid\n`);
+    process.stderr.write(`${bad} of ${files.length} file(s) invalid\n`);
     return EXIT.usage;
   }
   return EXIT.ok;
