@@ -14,6 +14,7 @@ describe('faultline explore', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Property failed after \d+ run\(s\) and \d+ shrink\(s\)/);
     expect(r.stdout).toMatch(/\{ seed: 3, path: "[\d:]+" \}/);
+    expect(r.stdout).toMatch(/Invariant retry-after-respected breaks.* with [123] fault\(s\), world seed \d+:\n {2}- \{"kind":/);
     const [file] = await readdir(out);
     expect(file).toMatch(/^repro-retry-after-respected-\d+\.yaml$/);
     const repro = join(out, file!);

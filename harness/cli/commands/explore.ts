@@ -61,9 +61,12 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
   const replay = ['npx faultline run', target, ...defects.map((d) => `--defect ${d}`)].join(' ');
   out.write(
     `\nProperty failed after ${outcome.runs} run(s) and ${outcome.shrinks} shrink(s) (${(wall / 1000).toFixed(1)} s)\n` +
-      `{ seed: ${searchSeed}, path: "${outcome.path}" }\n` +
-      `Invariant ${outcome.invariant} breaks${outcome.failing.length > 1 ? ` (also ${outcome.failing.slice(1).join(', ')})` : ''} with ${outcome.faults.length} fault(s), world seed ${outcome.worldSeed}:\n` +
-      outcome.faults.map((f) => `  - ${JSON.stringify(f)}\n`).join('') +
+      // fast-check's replay token: the search seed and the path to the shrunk case.
+      `Search: { seed: ${searchSeed}, path: "${outcome.path}" } (fast-check replay parameters)\n` +
+      `Invariant ${outcome.invariant} breaks${outcome.failing.length > 1 ? ` (also ${outcome.failing.slice(1).join(', ')})` : ''} ` +
+      (outcome.faults.length === 0
+        ? `with no fault at all, world seed ${outcome.worldSeed}: the workload alone breaks it\n`
+        : `with ${outcome.faults.length} fault(s), world seed ${outcome.worldSeed}:\n${outcome.faults.map((f) => `  - ${JSON.stringify(f)}\n`).join('')}`) +
       `Wrote ${target}\nReplay: ${replay}\n`,
   );
   return EXIT.failed;
