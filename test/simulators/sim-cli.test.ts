@@ -172,4 +172,17 @@ describe('faultline sim', () => {
     expect(seen.every((s) => s.key === 'cli-key')).toBe(true);
     expect(seen.filter((s) => s.url === '/v1/orders').every((s) => s.idem !== undefined)).toBe(true);
   });
+
+  it('exits 1 with a hint when the commerce API refuses every request as unauthenticated', async () => {
+    const api = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(401, { 'content-type': 'application/problem+json' }).end('{"type":"about:blank","title":"Unauthorized","status":401}'));
+    });
+    servers.push(api);
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const port = (api.address() as { port: number }).port;
+    const result = await faultline(['sim', 'storefront', '--target', `http://127.0.0.1:${port}`, '--rate', '10', '--duration', '1s'], { timeoutMs: 30_000, env: { FAULTLINE_API_KEY: '' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/refused every request \(401\/403\) with the default channels' keys .*; pass --api-key KEY/);
+  });
 });

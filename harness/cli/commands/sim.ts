@@ -244,7 +244,7 @@ async function storefront(options: SimOptions, seed: number): Promise<number> {
   const transport = new UndiciTransport({ targets: { layer: target.origin + target.pathname.replace(/\/+$/, '') } });
   const started = new Map<number, number>();
   const latencies: number[] = [];
-  const summary = { sent: 0, s2xx: 0, s4xx: 0, s5xx: 0, noAnswer: 0, byKind: new Map<string, number>(), errors: new Map<string, number>() };
+  const summary = { sent: 0, s2xx: 0, s4xx: 0, s5xx: 0, unauthorized: 0, noAnswer: 0, byKind: new Map<string, number>(), errors: new Map<string, number>() };
   const workload = new StorefrontWorkload(
     { clock, random: new SeededRandom(seed).fork('workload'), transport },
     { rate: { kind: 'steady', perSecond: rate }, durationMs, channels, cancelAfter: { distribution: 'uniform', min: 1000, max: 10_000 } },
@@ -264,7 +264,10 @@ async function storefront(options: SimOptions, seed: number): Promise<number> {
         }
         if (t0 !== undefined) latencies.push(performance.now() - t0);
         if (response.status < 300) summary.s2xx++;
-        else if (response.status < 500) summary.s4xx++;
+        else if (response.status < 500) {
+          summary.s4xx++;
+          if (response.status === 401 || response.status === 403) summary.unauthorized++;
+        }
         else summary.s5xx++;
       },
     },
@@ -303,6 +306,11 @@ async function storefront(options: SimOptions, seed: number): Promise<number> {
   );
   if (summary.sent > 0 && summary.s2xx + summary.s4xx + summary.s5xx === 0) {
     process.stderr.write(`faultline: no request got an answer from ${target.href}\n`);
+    return EXIT.failed;
+  }
+  if (summary.unauthorized > 0 && summary.unauthorized === summary.s2xx + summary.s4xx + summary.s5xx) {
+    const keys = apiKey ? 'the key given (--api-key or FAULTLINE_API_KEY)' : `the default channels' keys (${channels.map((c) => c.apiKey).join(', ')})`;
+    process.stderr.write(`faultline: ${target.href} refused every request (401/403) with ${keys}; pass --api-key KEY, e.g. the development key faultline serve prints at start-up\n`);
     return EXIT.failed;
   }
   return EXIT.ok;
