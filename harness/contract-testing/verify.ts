@@ -165,7 +165,49 @@ export async function verifyProvider(options: VerifyOptions): Promise<Verificati
     ffi.pactffiVerifierShutdown(handle);
   }
   if (code !== 0 && code !== 1) throw new Error(`the Pact verifier could not run (code ${code}); its output: ${(raw.output ?? []).join('\n')}`);
-  return buildReport(options, raw, code === 0);
+  const report = buildReport(options, raw, code === 0);
+  if (options.providerStatesUrl) await explainStateFailures(report, options.providerStatesUrl);
+  return report;
+}
+
+/**
+ * The verifier only says "One or more of the setup state change handlers has failed"; the
+ * provider's answer (which state, and why) is what a vendor needs. For each interaction that
+ * failed so, ask the state-change URL again, state by state, and add its answer to the mismatches.
+ */
+async function explainStateFailures(report: VerificationReport, url: string): Promise<void> {
+  const pactStates = new Map<string, Array<{ name: string; params?: unknown }>>();
+  for (const file of report.files) {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { interactions?: Array<{ description?: string; providerStates?: Array<{ name?: string; params?: unknown }> }> };
+    for (const i of json.interactions ?? []) pactStates.set(`${file}\u0000${i.description}`, (i.providerStates ?? []).filter((s): s is { name: string; params?: unknown } => typeof s.name === 'string'));
+  }
+  for (const i of report.interactions) {
+    if (i.passed || !i.mismatches.some((m) => /state change/i.test(m))) continue;
+    for (const state of pactStates.get(`${i.file}\u0000${i.description}`) ?? []) {
+      const why = await stateRefusal(url, state);
+      if (why) i.mismatches.push(`provider state "${state.name}" could not be set: ${why}`);
+    }
+  }
+}
+
+/** The state-change URL's refusal of `state` in one line, or undefined when it accepts it. */
+async function stateRefusal(url: string, state: { name: string; params?: unknown }): Promise<string | undefined> {
+  try {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: state.name, params: state.params ?? {}, action: 'setup' }), signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    if (res.ok) return undefined;
+    let detail = text.slice(0, 300);
+    try {
+      const problem = JSON.parse(text) as { detail?: unknown; title?: unknown };
+      if (typeof problem.detail === 'string') detail = problem.detail;
+      else if (typeof problem.title === 'string') detail = problem.title;
+    } catch {
+      // not JSON: keep the text
+    }
+    return `${res.status} ${detail}`.trim();
+  } catch (error) {
+    return `no answer from ${url} (${(error as Error).message})`;
+  }
 }
 
 function buildReport(options: VerifyOptions, raw: RawResults, ok: boolean): VerificationReport {

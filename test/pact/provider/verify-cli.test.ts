@@ -51,6 +51,14 @@ describe('faultline verify', () => {
     expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="pact.integration-layer.wms" name="the release of a fulfillment order \(POST \/fulfillment-orders\)" time="[0-9.]+"><failure message="\$: Actual map is missing the following keys: status"/);
   });
 
+  it('names the provider state the service refused, and its reason, when a state cannot be set (the ERP pacts against the WMS)', async () => {
+    const wms = await sim(['wms', '--port', '0']);
+    const run = await faultline(['verify', '--provider', 'erp', '--base-url', wms.url, '--junit', join(dir, 'states.junit.xml')]);
+    const out = plain(run.stdout);
+    expect(run.code, out + run.stderr).toBe(1);
+    expect(out).toMatch(/provider state "the ERP is in a maintenance window" could not be set: 4\d\d wms knows no provider state "the ERP is in a maintenance window"/);
+  });
+
   it('usage errors: one sentence naming the provider, file or URL, exit 2, no stack trace', async () => {
     const bad = join(dir, 'broken.json');
     writeFileSync(bad, '{\n  "consumer": { "name": "integration-layer" },\n  "provider": { "name": "wms" }\n  "interactions": []\n}\n');
