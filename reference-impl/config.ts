@@ -169,6 +169,9 @@ export interface DownstreamCredentials {
   'carrier-pelican': string;
 }
 
+/** The systems the layer presents a credential to besides the ERP, each with the default one. */
+export const DEFAULT_CREDENTIALS: Readonly<DownstreamCredentials> = { wms: DEFAULT_CREDENTIAL, 'carrier-swift': DEFAULT_CREDENTIAL, 'carrier-pelican': DEFAULT_CREDENTIAL };
+
 /** A configuration problem, with the field it is about. */
 export class LayerConfigError extends Error {
   constructor(
@@ -201,7 +204,7 @@ export function resolveConfig(input: LayerConfigInput = {}): LayerConfig {
     version: input.version ?? '0.1.0',
     ackBeforeCommitDelayMs: input.ackBeforeCommitDelayMs ?? 50,
     erpCredential: input.erpCredential ?? DEFAULT_CREDENTIAL,
-    credentials: { wms: DEFAULT_CREDENTIAL, 'carrier-swift': DEFAULT_CREDENTIAL, 'carrier-pelican': DEFAULT_CREDENTIAL, ...input.credentials },
+    credentials: { ...DEFAULT_CREDENTIALS, ...input.credentials },
     maxIntakeInFlight: input.maxIntakeInFlight ?? 256,
     defects: input.defects ?? [],
   };
@@ -213,7 +216,6 @@ export function resolveConfig(input: LayerConfigInput = {}): LayerConfig {
 
 // RFC 6750 b64token: what may follow `Bearer ` in an Authorization header (also a safe API key).
 const BEARER = /^[A-Za-z0-9\-._~+/]+=*$/;
-const DEFAULT_CREDENTIAL_SYSTEMS: Record<keyof DownstreamCredentials, true> = { wms: true, 'carrier-swift': true, 'carrier-pelican': true };
 
 function check(c: LayerConfig): void {
   const positive = (field: string, v: number, allowZero = false): void => {
@@ -258,7 +260,7 @@ function check(c: LayerConfig): void {
   positive('relaySweepIntervalMs', c.relaySweepIntervalMs);
   if (!BEARER.test(c.erpCredential)) throw new LayerConfigError('erpCredential', 'must be a bearer token (letters, digits and -._~+/, then optional =), not empty');
   for (const [system, value] of Object.entries(c.credentials)) {
-    if (!(system in DEFAULT_CREDENTIAL_SYSTEMS)) throw new LayerConfigError(`credentials.${system}`, `unknown system; credentials are for ${Object.keys(DEFAULT_CREDENTIAL_SYSTEMS).join(', ')}`);
+    if (!(system in DEFAULT_CREDENTIALS)) throw new LayerConfigError(`credentials.${system}`, `unknown system; credentials are for ${Object.keys(DEFAULT_CREDENTIALS).join(', ')}`);
     if (typeof value !== 'string' || !BEARER.test(value)) throw new LayerConfigError(`credentials.${system}`, 'must be a token (letters, digits and -._~+/, then optional =), not empty');
   }
   if (!Number.isInteger(c.maxIntakeInFlight) || c.maxIntakeInFlight < 1) throw new LayerConfigError('maxIntakeInFlight', `must be an integer >= 1, got ${c.maxIntakeInFlight}`);

@@ -176,13 +176,14 @@ export async function verifyProvider(options: VerifyOptions): Promise<Verificati
  * failed so, ask the state-change URL again, state by state, and add its answer to the mismatches.
  */
 async function explainStateFailures(report: VerificationReport, url: string): Promise<void> {
+  const failed = report.interactions.filter((i) => !i.passed && i.mismatches.some((m) => /state change/i.test(m)));
+  if (failed.length === 0) return;
   const pactStates = new Map<string, Array<{ name: string; params?: unknown }>>();
   for (const file of report.files) {
     const json = JSON.parse(readFileSync(file, 'utf8')) as { interactions?: Array<{ description?: string; providerStates?: Array<{ name?: string; params?: unknown }> }> };
     for (const i of json.interactions ?? []) pactStates.set(`${file}\u0000${i.description}`, (i.providerStates ?? []).filter((s): s is { name: string; params?: unknown } => typeof s.name === 'string'));
   }
-  for (const i of report.interactions) {
-    if (i.passed || !i.mismatches.some((m) => /state change/i.test(m))) continue;
+  for (const i of failed) {
     for (const state of pactStates.get(`${i.file}\u0000${i.description}`) ?? []) {
       const why = await stateRefusal(url, state);
       if (why) i.mismatches.push(`provider state "${state.name}" could not be set: ${why}`);

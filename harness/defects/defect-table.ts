@@ -9,6 +9,7 @@ import { runScenario } from '../run/run-scenario.ts';
 import { listScenarioFiles, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { DEFECT_EXPECTATIONS } from './expectations.ts';
+import { mapAtMost } from '../run/at-most.ts';
 
 /**
  * npm run chaos:defects — the proof that faultline catches bugs. For every defect switch of the
@@ -117,13 +118,7 @@ if (flag('--worker')) {
   const jobs = Math.max(1, Number(value('--jobs') ?? availableParallelism()));
   process.stdout.write(`chaos:defects: ${defects.length} defect(s), ${jobs} at a time; explore from baseline-steady-state with ≤ ${maxRuns} runs, ≤ 3 faults\n`);
   const started = process.hrtime.bigint();
-  const rows: Row[] = [];
-  const queue = [...defects];
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) rows.push(await inWorker(d));
-    }),
-  );
+  const rows = await mapAtMost(defects, jobs, inWorker);
   rows.sort((a, b) => DEFECT_NAMES.indexOf(a.defect) - DEFECT_NAMES.indexOf(b.defect));
   const table = [
     '| defect | expected invariant | caught by (catalog) | explore from baseline-steady-state | verdict |',

@@ -13,7 +13,7 @@ import { runScenario } from './run-scenario.ts';
 
 interface Task {
   file: string;
-  seed: number | undefined;
+  seed: number;
   defects: DefectName[];
 }
 
@@ -51,7 +51,7 @@ if (process.argv.includes('--scenario-child') && process.send) {
     void (async () => {
       try {
         const scenario = loadScenario(task.file);
-        const result = await runScenario(scenario, { seed: task.seed ?? scenario.seed, defects: task.defects, onStart: (settings, replay) => void send({ kind: 'start', settings, replay }) });
+        const result = await runScenario(scenario, { seed: task.seed, defects: task.defects, onStart: (settings, replay) => void send({ kind: 'start', settings, replay }) });
         await send({ kind: 'result', result });
       } catch (error) {
         await send({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });

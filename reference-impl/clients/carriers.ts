@@ -3,7 +3,7 @@ import type { Transport } from '../../runtime/ports.ts';
 import { createTypedClient, type TypedClient, type TypedResponse } from '../../runtime/http/typed-client.ts';
 import type { components as SwiftComponents, operations as SwiftOperations, paths as SwiftPaths } from '../../contracts/generated/openapi/carrier-swift.ts';
 import type { components as PelicanComponents, operations as PelicanOperations, paths as PelicanPaths } from '../../contracts/generated/openapi/carrier-pelican.ts';
-import { DEFAULT_CREDENTIAL, type AddressConfig, type CarrierSystem } from '../config.ts';
+import { DEFAULT_CREDENTIALS, type AddressConfig, type CarrierSystem } from '../config.ts';
 import type { Address } from '../domain/order.ts';
 
 export type SwiftClient = TypedClient<SwiftPaths>;
@@ -68,7 +68,7 @@ export interface CarrierClients {
 }
 
 /** Each carrier's client with the credential its contract asks for (SwiftShip bearer, Pelican X-Api-Key). */
-export function carrierClients(transport: Transport, credentials: { 'carrier-swift': string; 'carrier-pelican': string } = { 'carrier-swift': DEFAULT_CREDENTIAL, 'carrier-pelican': DEFAULT_CREDENTIAL }): CarrierClients {
+export function carrierClients(transport: Transport, credentials: { 'carrier-swift': string; 'carrier-pelican': string } = DEFAULT_CREDENTIALS): CarrierClients {
   const swift = createTypedClient<SwiftPaths>(transport, 'carrier-swift', { headers: { authorization: `Bearer ${credentials['carrier-swift']}` } });
   const pelican = createTypedClient<PelicanPaths>(transport, 'carrier-pelican', { headers: { 'x-api-key': credentials['carrier-pelican'] } });
   return {

@@ -3,13 +3,13 @@ import type { Transport } from '../../runtime/ports.ts';
 import { createTypedClient, type TypedClient } from '../../runtime/http/typed-client.ts';
 import type { components, paths } from '../../contracts/generated/openapi/wms.ts';
 import type { Address, OrderLine } from '../domain/order.ts';
-import { DEFAULT_CREDENTIAL } from '../config.ts';
+import { DEFAULT_CREDENTIALS } from '../config.ts';
 
 export type WmsSchemas = components['schemas'];
 export type WmsClient = TypedClient<paths>;
 
 /** A WMS's client; every call carries `X-Api-Key: <credential>` (wms.yaml's apiKey). */
-export const wmsClient = (transport: Transport, target: string, credential: string = DEFAULT_CREDENTIAL): WmsClient =>
+export const wmsClient = (transport: Transport, target: string, credential: string = DEFAULT_CREDENTIALS.wms): WmsClient =>
   createTypedClient<paths>(transport, target, { headers: { 'x-api-key': credential } });
 
 const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);

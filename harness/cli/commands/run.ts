@@ -4,6 +4,7 @@ import { RESULT_SCHEMA, type RunResult, type ScenarioResult } from '../../../rep
 import { parseSeed } from '../../../runtime/random/seed.ts';
 import { contractHashes } from '../../run/contract-hashes.ts';
 import { runScenario } from '../../run/run-scenario.ts';
+import { mapAtMost } from '../../run/at-most.ts';
 import { runInChildProcess } from '../../run/scenario-process.ts';
 import { listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/model.ts';
@@ -68,12 +69,9 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
     `faultline ${VERSION} run: ${scenarios.length} scenario(s)${seed !== undefined ? `, seed ${seed}` : ', each with its own seed'}${defects.length ? `, defects ${defects.join(', ')}` : ''}${jobs > 1 ? `, ${Math.min(jobs, scenarios.length)} at a time` : ''}\n`,
   );
 
-  // Results keep the order of the files, whatever order the scenarios finish in.
-  const results: ScenarioResult[] = new Array(scenarios.length);
   const wall: Record<string, number> = {};
   const started = process.hrtime.bigint();
-  const runOne = async (index: number): Promise<void> => {
-    const { file, scenario } = loaded[index]!;
+  const runOne = async ({ file, scenario }: { file: string; scenario: Scenario }): Promise<ScenarioResult> => {
     const s = seed ?? scenario.seed;
     const t = process.hrtime.bigint();
     const onStart = (settings: Record<string, string | number | boolean>, replay: string): void => {
@@ -86,7 +84,6 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
         : await runInChildProcess({ file, seed: s, defects }, onStart);
     progress.stop();
     wall[scenario.id] = Number(process.hrtime.bigint() - t) / 1e6;
-    results[index] = result;
     const failing = result.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}=${i.status}`);
     const slos = result.slos.filter((x) => x.status !== 'pass').map((x) => `${x.expression}=${x.status}`);
     out.write(
@@ -95,13 +92,10 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
         (result.verdict !== 'pass' ? `\n  replay: ${result.replay}` : '') +
         '\n',
     );
+    return result;
   };
-  const queue = scenarios.map((_, i) => i);
-  await Promise.all(
-    Array.from({ length: Math.min(jobs, queue.length) }, async () => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await runOne(i);
-    }),
-  );
+  // Results keep the order of the files, whatever order the scenarios finish in.
+  const results = await mapAtMost(loaded, jobs, runOne);
   const verdict = results.some((r) => r.verdict === 'fail') ? 'fail' : results.some((r) => r.verdict === 'unknown') ? 'unknown' : 'pass';
   const runResult: RunResult = { schema: RESULT_SCHEMA, faultline: { version: VERSION }, contracts: contractHashes(), verdict, scenarios: results };
   const written = await writeReports(runResult, formats as ReporterName[], flags.out, { wallMs: Number(process.hrtime.bigint() - started) / 1e6, scenarioWallMs: wall });
