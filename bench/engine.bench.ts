@@ -8,7 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runOnce } from '../harness/explore/explore.ts';
+import { availableParallelism } from 'node:os';
+import { explore } from '../harness/explore/explore.ts';
 import { runScenario } from '../harness/run/run-scenario.ts';
 import { loadScenario } from '../harness/scenario/load.ts';
 
@@ -17,7 +18,7 @@ const arg = (name: string, fallback: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const orders = arg('orders', 100_000);
-const exploreRuns = arg('explore-runs', 6);
+const exploreRuns = arg('explore-runs', 12);
 const TSNODE = fileURLToPath(new URL('../bin/tsnode.js', import.meta.url));
 const PEAK = fileURLToPath(new URL('./engine/peak-day.ts', import.meta.url));
 /** Prints a figure against its target; a missed target makes the exit code 1. */
@@ -56,13 +57,15 @@ const baseline = loadScenario(fileURLToPath(new URL('../scenarios/baseline-stead
   row('  → its orders per wall-second', (r.orders / (r.wallMs / 1000)).toFixed(0), '(for reference)', true);
 }
 
-// 3. Explore runs per minute on the 1-hour baseline (each run a full world with a generated plan).
+// 3. Explore runs per minute on the 1-hour baseline: `explore` itself (generated plans of up to 3
+// faults), with one worker process per core as `faultline explore` runs by default.
 {
+  const jobs = availableParallelism();
+  let runs = 0;
   const t = process.hrtime.bigint();
-  for (let i = 0; i < exploreRuns; i++) {
-    await runOnce(baseline, i % 2 ? [{ kind: 'downtime', target: 'erp', from: `${10 + i}m`, to: `${20 + i}m` }] : [], 1000 + i, []);
-  }
+  const outcome = await explore(baseline, { runs: exploreRuns, seed: 1, maxFaults: 3, defects: [], jobs, onRun: () => void runs++ });
   const minutes = Number(process.hrtime.bigint() - t) / 6e10;
-  const perMinute = exploreRuns / minutes;
-  row(`explore runs/minute, 1 h baseline (${exploreRuns} runs)`, perMinute.toFixed(1), '≥ 100', perMinute >= 100);
+  const perMinute = runs / minutes;
+  if (outcome.found) process.stdout.write(`note: explore broke ${outcome.invariant} on the defect-free layer (${outcome.faults.length} fault(s), world seed ${outcome.worldSeed})\n`);
+  row(`explore runs/minute, 1 h baseline (${runs} runs, ${jobs} processes)`, perMinute.toFixed(1), '≥ 100', perMinute >= 100);
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { EXIT_CODES_HELP } from './exit-codes.ts';
@@ -40,7 +41,7 @@ export function buildProgram(): Command {
     .option('--defect <name>', 'switch on a defect in the reference implementation (repeatable)', collect, [])
     .option('--format <list>', 'outputs to write: json,md,junit,html', 'json,md,junit,html')
     .option('--no-progress', 'plain lines instead of a progress display')
-    .option('--jobs <n>', 'scenarios run at once, each in its own process (same results as one at a time)', '1')
+    .option('--jobs <n>', 'scenarios run at once, in that many worker processes (same results as one at a time)', '1')
     .action(lazy(() => import('./commands/run.ts')));
 
   program
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
     .option('--seed <seed>', 'seed of the search (integer or git hash)')
     .option('--max-faults <k>', 'most faults in one generated plan', '4')
     .option('--defect <name>', 'switch on a defect in the reference implementation (repeatable)', collect, [])
+    .option('--jobs <n>', 'runs at once while searching, in that many worker processes (default: the cores; same outcome for any number)', String(availableParallelism()))
     .option('--out <dir>', 'where repro files go', 'reports/out')
     .action(lazy(() => import('./commands/explore.ts')));
 

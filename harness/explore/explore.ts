@@ -3,10 +3,12 @@ import { stringify } from 'yaml';
 import type { DefectName } from '../../reference-impl/defects.ts';
 import type { ScenarioResult } from '../../reports/result.ts';
 import type { FaultSpec } from '../../simulators/faults/kinds.ts';
-import { checkFaultList } from '../../simulators/faults/plan.ts';
-import { replayCommand, runScenario } from '../run/run-scenario.ts';
+import { mapAtMost } from '../run/at-most.ts';
+import { replayCommand } from '../run/run-scenario.ts';
+import { ScenarioPool } from '../run/scenario-process.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { faultPlan, type ExploreSpace } from './arbitraries.ts';
+import { runWithPlan } from './run-with-plan.ts';
 
 export interface ExploreOptions {
   runs: number;
@@ -16,6 +18,12 @@ export interface ExploreOptions {
   defects: DefectName[];
   /** Runs spent shrinking a failure before settling for the smallest found so far. */
   shrinkBudget?: number;
+  /**
+   * Worker processes for the search (default 1: runs in this process). The outcome is the same
+   * for any number: the search reports the lowest-numbered failing run, and shrinking is sequential.
+   */
+  jobs?: number;
+  /** Called once per run, in run order. */
   onRun?: (r: { index: number; phase: 'search' | 'shrink'; faults: FaultSpec[]; worldSeed: number; failed: string[]; wallMs: number }) => void;
 }
 
@@ -36,10 +44,22 @@ export type ExploreOutcome =
       result: ScenarioResult;
     };
 
+type Plan = [faults: FaultSpec[], worldSeed: number];
+interface Evaluated {
+  result: ScenarioResult;
+  failed: string[];
+  wallMs: number;
+}
+
 /**
  * Searches fault plans and workload seeds around a scenario with fast-check: each run builds a
  * world with the scenario's topology and workload, a generated plan and seed, and checks every
  * invariant. A failure is shrunk (fewer, gentler faults) within a budget of runs.
+ *
+ * The search runs the plans fast-check would try, in its order, `jobs` at a time (a run is a
+ * whole simulated world, seconds of CPU); the first failure is the lowest-numbered failing run,
+ * whatever order runs finish in. fast-check then replays that run by its path and shrinks it,
+ * one run at a time, exactly as a sequential search would have.
  */
 export async function explore(scenario: Scenario, options: ExploreOptions): Promise<ExploreOutcome> {
   const space: ExploreSpace = {
@@ -48,44 +68,70 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
     carriers: [...new Set(scenario.topology.distributionCenters.map((d) => d.carrier))],
   };
   const budget = options.shrinkBudget ?? 60;
-  let index = 0;
-  let firstFailureAt: number | undefined;
-  let best: { faults: FaultSpec[]; worldSeed: number; failed: string[]; result: ScenarioResult } | undefined;
-
-  const property = fc.asyncProperty(faultPlan(space, options.maxFaults), fc.noShrink(fc.integer({ min: 0, max: 0xffffffff })), async (faults, worldSeed) => {
-    index++;
-    // Past the shrink budget, keep the smallest failure found so far.
-    if (firstFailureAt !== undefined && index - firstFailureAt > budget) return true;
-    const result = await runOnce(scenario, faults, worldSeed, options.defects);
-    const failed = result.invariants.filter((i) => i.status === 'fail').map((i) => i.id);
-    options.onRun?.({ index, phase: firstFailureAt === undefined ? 'search' : 'shrink', faults, worldSeed, failed, wallMs: 0 });
-    if (failed.length === 0) return true;
-    firstFailureAt ??= index;
-    best = { faults, worldSeed, failed, result };
-    return false;
-  });
-  const details = await fc.check(property, { numRuns: options.runs, seed: options.seed, endOnFailure: false });
-  if (!details.failed || !best) return { found: false, runs: index };
-  const found = best as { faults: FaultSpec[]; worldSeed: number; failed: string[]; result: ScenarioResult };
-  return {
-    found: true,
-    runs: firstFailureAt ?? index,
-    shrinks: details.numShrinks,
-    invariant: found.failed[0]!,
-    failing: found.failed,
-    faults: found.faults,
-    worldSeed: found.worldSeed,
-    path: details.counterexamplePath ?? '',
-    result: found.result,
+  const jobs = options.jobs ?? 1;
+  const pool = jobs > 1 ? new ScenarioPool(jobs) : undefined;
+  const evaluate = async ([faults, worldSeed]: Plan): Promise<Evaluated> => {
+    const started = process.hrtime.bigint();
+    const result = pool
+      ? await pool.run({ kind: 'plan', file: scenario.file, raw: scenario.raw, faults, worldSeed, defects: options.defects })
+      : await runWithPlan(scenario, faults, worldSeed, options.defects);
+    return { result, failed: result.invariants.filter((i) => i.status === 'fail').map((i) => i.id), wallMs: Number(process.hrtime.bigint() - started) / 1e6 };
   };
-}
+  const property = (predicate: (faults: FaultSpec[], worldSeed: number) => Promise<boolean>) =>
+    fc.asyncProperty(faultPlan(space, options.maxFaults), fc.noShrink(fc.integer({ min: 0, max: 0xffffffff })), predicate);
+  try {
+    // 1. Search: the runs fast-check would make, numbered from 0.
+    const plans = fc.sample(property(async () => true), { seed: options.seed, numRuns: options.runs }) as Plan[];
+    const done: Array<Evaluated | undefined> = [];
+    let failingAt: number | undefined;
+    let reported = 0;
+    const report = (): void => {
+      for (; reported < plans.length && done[reported] && (failingAt === undefined || reported <= failingAt); reported++) {
+        const e = done[reported]!;
+        options.onRun?.({ index: reported + 1, phase: 'search', faults: plans[reported]![0], worldSeed: plans[reported]![1], failed: e.failed, wallMs: e.wallMs });
+      }
+    };
+    await mapAtMost(plans, jobs, async (plan, i) => {
+      if (failingAt !== undefined && i > failingAt) return; // a lower-numbered run already failed
+      const e = await evaluate(plan);
+      done[i] = e;
+      if (e.failed.length > 0 && (failingAt === undefined || i < failingAt)) failingAt = i;
+      report();
+    });
+    if (failingAt === undefined) return { found: false, runs: plans.length };
 
-/** Runs the scenario once with a generated plan and seed. */
-export async function runOnce(scenario: Scenario, faults: FaultSpec[], worldSeed: number, defects: DefectName[]): Promise<ScenarioResult> {
-  const compiled = checkFaultList(faults, '/faults', { mode: 'in-process' });
-  if (compiled.problems.length > 0) throw new Error(`generated an invalid plan: ${compiled.problems.map((p) => p.message).join('; ')}`);
-  const variant: Scenario = { ...scenario, seed: worldSeed, faults: compiled.faults, raw: { ...scenario.raw, seed: worldSeed, faults } };
-  return runScenario(variant, { seed: worldSeed, defects });
+    // 2. Shrink: fast-check replays run `failingAt` by its path (already known to fail) and tries
+    // smaller plans, one at a time; past the budget it keeps the smallest failure found so far.
+    const first = done[failingAt]!;
+    const known = JSON.stringify(plans[failingAt]);
+    let best = { faults: plans[failingAt]![0], worldSeed: plans[failingAt]![1], ...first };
+    let shrinkRuns = 0;
+    const details = await fc.check(
+      property(async (faults, worldSeed) => {
+        if (JSON.stringify([faults, worldSeed]) === known) return false;
+        if (++shrinkRuns > budget) return true;
+        const e = await evaluate([faults, worldSeed]);
+        options.onRun?.({ index: failingAt! + 1 + shrinkRuns, phase: 'shrink', faults, worldSeed, failed: e.failed, wallMs: e.wallMs });
+        if (e.failed.length === 0) return true;
+        best = { faults, worldSeed, ...e };
+        return false;
+      }),
+      { seed: options.seed, path: String(failingAt), numRuns: 1, endOnFailure: false },
+    );
+    return {
+      found: true,
+      runs: failingAt + 1,
+      shrinks: details.numShrinks,
+      invariant: best.failed[0]!,
+      failing: best.failed,
+      faults: best.faults,
+      worldSeed: best.worldSeed,
+      path: details.counterexamplePath ?? String(failingAt),
+      result: best.result,
+    };
+  } finally {
+    pool?.close();
+  }
 }
 
 /** The scenario file that replays a found failure: the original with the minimal plan and seed. */

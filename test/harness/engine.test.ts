@@ -48,15 +48,15 @@ describe('faultline run (the engine, end to end)', () => {
     expect(await readFile(join(dir, 'result.json'), 'utf8')).toBe(text);
   }, 120_000);
 
-  it('--jobs 2 runs scenarios in their own processes and writes the same bytes as one at a time', async () => {
-    const pair = ['test/harness/fixtures/short-baseline.yaml', SCENARIO];
+  it('--jobs 2 runs scenarios in two worker processes (one runs two) and writes the same bytes as one at a time', async () => {
+    const pair = ['test/harness/fixtures/short-baseline.yaml', SCENARIO, 'test/harness/fixtures/short-duplicates.yaml'];
     const [one, two] = [await mkdtemp(join(tmpdir(), 'faultline-jobs1-')), await mkdtemp(join(tmpdir(), 'faultline-jobs2-'))];
     const sequential = await faultline(['run', ...pair, '--out', one, '--format', 'json']);
     const parallel = await faultline(['run', ...pair, '--out', two, '--format', 'json', '--jobs', '2']);
     expect([sequential.code, parallel.code]).toEqual([0, 0]);
     expect(parallel.stdout).toContain('2 at a time');
     const text = await readFile(join(one, 'result.json'), 'utf8');
-    expect((JSON.parse(text) as RunResult).scenarios.map((s) => s.id)).toEqual(['short-baseline', 'short-erp-outage']);
+    expect((JSON.parse(text) as RunResult).scenarios.map((s) => s.id)).toEqual(['short-baseline', 'short-erp-outage', 'short-duplicates']);
     expect(await readFile(join(two, 'result.json'), 'utf8')).toBe(text);
     const bad = await faultline(['run', SCENARIO, '--jobs', '0']);
     expect([bad.code, bad.stderr]).toEqual([2, 'faultline: --jobs 0: expected a whole number of processes from 1 to 64\n']);

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { explore, type ExploreOptions } from '../../harness/explore/explore.ts';
+import { loadScenario } from '../../harness/scenario/load.ts';
 import { faultline } from '../cli/helpers.ts';
 
 const BASELINE = 'test/harness/fixtures/short-baseline.yaml';
@@ -39,4 +41,21 @@ describe('faultline explore', () => {
     expect((await faultline(['explore', BASELINE, '--runs', '0'])).code).toBe(2);
     expect((await faultline(['explore', 'test/harness/fixtures/bad-scenario.yaml'])).code).toBe(2);
   }, 180_000);
+
+  it('finds and shrinks to the same failure with two worker processes as with one (the lowest-numbered failing run wins)', async () => {
+    const scenario = loadScenario(BASELINE);
+    // Seed 1 first fails at run 3: with two processes, runs 3 and 4 are in flight together.
+    const search = async (jobs: number) => {
+      const runs: string[] = [];
+      const options: ExploreOptions = { runs: 6, seed: 1, maxFaults: 2, defects: ['ignore-retry-after'], shrinkBudget: 4, jobs, onRun: (r) => void runs.push(`${r.phase} ${r.index} ${JSON.stringify(r.faults)} ${r.worldSeed} ${r.failed.join(',')}`) };
+      return { outcome: await explore(scenario, options), runs };
+    };
+    const one = await search(1);
+    const two = await search(2);
+    expect(one.outcome.found && one.outcome.runs).toBe(3);
+    expect(one.runs.slice(0, 3).map((r) => r.split(' ')[0])).toEqual(['search', 'search', 'search']);
+    expect(one.runs.length).toBe(3 + 4);
+    expect(two.runs).toEqual(one.runs);
+    expect(JSON.stringify(two.outcome)).toBe(JSON.stringify(one.outcome));
+  }, 240_000);
 });

@@ -10,6 +10,7 @@ export interface ExploreFlags {
   seed?: string;
   maxFaults: string;
   defect: string[];
+  jobs: string;
   out: string;
 }
 
@@ -24,6 +25,7 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
   const { seed, defects } = parseCommon(flags);
   const runs = positive('--runs', flags.runs, 100_000);
   const maxFaults = positive('--max-faults', flags.maxFaults, 20);
+  const jobs = positive('--jobs', flags.jobs, 64);
   let scenario;
   try {
     scenario = loadScenario(file);
@@ -33,19 +35,16 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
   }
   const searchSeed = seed ?? scenario.seed;
   const out = process.stdout;
-  out.write(`faultline explore ${file}: up to ${runs} run(s), at most ${maxFaults} fault(s) per plan, search seed ${searchSeed}${defects.length ? `, defects ${defects.join(', ')}` : ''}\n`);
+  out.write(`faultline explore ${file}: up to ${runs} run(s), at most ${maxFaults} fault(s) per plan, search seed ${searchSeed}${defects.length ? `, defects ${defects.join(', ')}` : ''}${jobs > 1 ? `, ${jobs} runs at a time` : ''}\n`);
   const started = process.hrtime.bigint();
-  let last = started;
   const outcome = await explore(scenario, {
     runs,
     seed: searchSeed,
     maxFaults,
     defects,
+    jobs,
     onRun: (r) => {
-      const now = process.hrtime.bigint();
-      const ms = Number(now - last) / 1e6;
-      last = now;
-      out.write(`${r.phase === 'search' ? 'run' : 'shrink'} ${r.index}: ${r.faults.length} fault(s)${r.faults.length ? ` [${r.faults.map((f) => `${f.kind}@${f.target}`).join(', ')}]` : ''}, seed ${r.worldSeed} → ${r.failed.length ? `FAILS ${r.failed.join(', ')}` : 'holds'} (${(ms / 1000).toFixed(1)} s)\n`);
+      out.write(`${r.phase === 'search' ? 'run' : 'shrink'} ${r.index}: ${r.faults.length} fault(s)${r.faults.length ? ` [${r.faults.map((f) => `${f.kind}@${f.target}`).join(', ')}]` : ''}, seed ${r.worldSeed} → ${r.failed.length ? `FAILS ${r.failed.join(', ')}` : 'holds'} (${(r.wallMs / 1000).toFixed(1)} s)\n`);
     },
   });
   const wall = Number(process.hrtime.bigint() - started) / 1e6;

@@ -5,7 +5,7 @@ import { parseSeed } from '../../../runtime/random/seed.ts';
 import { contractHashes } from '../../run/contract-hashes.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { mapAtMost } from '../../run/at-most.ts';
-import { runInChildProcess } from '../../run/scenario-process.ts';
+import { ScenarioPool } from '../../run/scenario-process.ts';
 import { listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
@@ -70,6 +70,8 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
   );
 
   const wall: Record<string, number> = {};
+  // More than one job: worker processes, each running one scenario at a time.
+  const pool = jobs > 1 ? new ScenarioPool(Math.min(jobs, loaded.length)) : undefined;
   const started = process.hrtime.bigint();
   const runOne = async ({ file, scenario }: { file: string; scenario: Scenario }): Promise<ScenarioResult> => {
     const s = seed ?? scenario.seed;
@@ -81,7 +83,7 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
     const result =
       jobs === 1
         ? await runScenario(scenario, { seed: s, defects, onStart, onProgress: (p) => progress.update(p) })
-        : await runInChildProcess({ file, seed: s, defects }, onStart);
+        : await pool!.run({ kind: 'file', file, seed: s, defects }, onStart);
     progress.stop();
     wall[scenario.id] = Number(process.hrtime.bigint() - t) / 1e6;
     const failing = result.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}=${i.status}`);
@@ -95,7 +97,7 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
     return result;
   };
   // Results keep the order of the files, whatever order the scenarios finish in.
-  const results = await mapAtMost(loaded, jobs, runOne);
+  const results = await mapAtMost(loaded, jobs, runOne).finally(() => pool?.close());
   const verdict = results.some((r) => r.verdict === 'fail') ? 'fail' : results.some((r) => r.verdict === 'unknown') ? 'unknown' : 'pass';
   const runResult: RunResult = { schema: RESULT_SCHEMA, faultline: { version: VERSION }, contracts: contractHashes(), verdict, scenarios: results };
   const written = await writeReports(runResult, formats as ReporterName[], flags.out, { wallMs: Number(process.hrtime.bigint() - started) / 1e6, scenarioWallMs: wall });
