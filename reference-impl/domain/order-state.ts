@@ -2,7 +2,9 @@
  * The order state machine. Forward progress (`pending_validation` → `accepted` → `posted` →
  * `released` → `shipped` → `delivered`) may skip steps, because events arrive out of order (a
  * carrier's delivery scan can precede the WMS's shipment confirmation) but never goes back;
- * `cancelled` and `rejected` are terminal.
+ * `cancelled` and `rejected` are terminal, with one exception: a cancelled order whose goods left
+ * the warehouse before the cancellation reached it moves on to `shipped` / `delivered` (the
+ * physical fact wins; the channel sees the cancellation failed, and a return is the way back).
  */
 
 export type OrderStatus = 'pending_validation' | 'accepted' | 'posted' | 'released' | 'shipped' | 'delivered' | 'cancelled' | 'rejected';
@@ -27,7 +29,9 @@ export const isTerminal = (s: OrderStatus): boolean => s === 'cancelled' || s ==
  * (same status, a step backwards, or a terminal order).
  */
 export function transition(from: OrderStatus, to: OrderStatus): OrderStatus | undefined {
-  if (from === to || isTerminal(from)) return undefined;
+  if (from === to) return undefined;
+  if (from === 'cancelled' && (to === 'shipped' || to === 'delivered')) return to;
+  if (isTerminal(from)) return undefined;
   switch (to) {
     case 'cancelled':
       return cancellability(from) === 'ok' ? to : undefined;

@@ -4,6 +4,7 @@ import { problemSlug } from '../resilience/outcome.ts';
 import { toFulfillmentOrder } from '../clients/wms.ts';
 import type { LabelRequest } from '../clients/carriers.ts';
 import { isTerminal } from '../domain/order-state.ts';
+import { cancelSalesOrderCommand } from './cancellation.ts';
 import { traceHeaders, wmsSystem, type LayerContext } from './context.ts';
 import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
@@ -171,7 +172,12 @@ export class ReleaseHandler implements CommandHandler {
   }
 }
 
-/** Cancels a released fulfillment order (compensation of a cancellation). */
+/**
+ * Cancels a released fulfillment order (compensation of a cancellation), then hands the ERP half
+ * of the cancellation on. A `409 already-shipped` is an answer, not a failure: the goods left
+ * first, the sales order stays booked (the shipment confirmation brings the goods issue and the
+ * invoice), and there is nothing to replay.
+ */
 export class CancelFulfillmentHandler implements CommandHandler {
   readonly operation = 'cancelFulfillmentOrder';
 
@@ -185,10 +191,15 @@ export class CancelFulfillmentHandler implements CommandHandler {
       ctx.wms(String(msg.payload.distributionCenter)).POST('/fulfillment-orders/{fulfillmentOrderId}/cancel', { params: { path: { fulfillmentOrderId } }, headers: traceHeaders(ctx, msg.traceId), signal }),
     );
     if (outcome.kind === 'transient' || outcome.kind === 'blocked') return { kind: 'retry', outcome };
-    if (outcome.kind === 'refused' && outcome.status !== 404) {
+    const tooLate = outcome.kind === 'refused' && outcome.status === 409 && problemSlug(outcome.problem) === 'already-shipped';
+    if (outcome.kind === 'refused' && outcome.status !== 404 && !tooLate) {
       return { kind: 'fail', reason: `${msg.system} could not cancel fulfillment order ${fulfillmentOrderId} (${outcome.status} ${problemSlug(outcome.problem)}): ${outcome.problem.detail ?? ''}`.trim(), status: outcome.status, payload: msg.lastRequest };
     }
-    await ctx.db.write((unit) => unit.finish(msg));
+    if (tooLate) ctx.log.info({ orderId: fulfillmentOrderId, system: msg.system, traceId: msg.traceId }, 'cancellation came too late: the fulfillment order had shipped; the sales order stays booked');
+    await ctx.db.write(async (unit) => {
+      await unit.finish(msg);
+      if (!tooLate && msg.payload.cancelSalesOrder === true) await unit.command(cancelSalesOrderCommand(fulfillmentOrderId, msg.traceId));
+    });
     return { kind: 'done' };
   }
 }

@@ -91,7 +91,8 @@ export class ShipmentService {
           unit.after.push(() => ctx.shipments.put(created));
         }
       }
-      await updateOrder(unit, order, { to: 'shipped', detail: `Handed to ${payload.carrier}, tracking ${payload.trackingNumber}.` });
+      const handed = `Handed to ${payload.carrier}, tracking ${payload.trackingNumber}.`;
+      await updateOrder(unit, order, { to: 'shipped', detail: order.status === 'cancelled' ? `The cancellation reached the warehouse too late: ${handed} Return it instead.` : handed });
       if (!(await this.advanceShipment(unit, shipment, 'dispatched', shippedAt, order.traceId, order.dc))) {
         // The cached status lagged behind the store: decide again from the row.
         const [row] = await unit.tx.query<Record<string, SqlValue>>('SELECT * FROM shipments WHERE id = ?', [shipment.id]);

@@ -137,6 +137,39 @@ describe('fulfillment, shipments and invoicing', () => {
     expect((await w.getOrder(pending.json.orderId)).json.status).toBe('cancelled');
   });
 
+  it('a cancellation that reaches the warehouse after the goods left: the sales order stays booked, the order moves on to shipped and is invoiced, nothing is parked', async () => {
+    const w = await createWorld();
+    const ops = { 'x-api-key': KEYS.ops };
+    const cases = [
+      // The WMS API is down while the warehouse keeps picking; it ships before the cancel gets through.
+      { downMs: 60_000, exceptions: 0 },
+      // Down so long that the cancel exhausts its retries and is parked; an operator replays it later.
+      { downMs: 6 * 3_600_000, exceptions: 1 },
+    ];
+    for (const c of cases) {
+      const { orderId } = await released(w);
+      w.transport.inject({ target: 'wms@DC-EAST', fault: { kind: 'refused' } });
+      expect((await w.send('POST', `/v1/orders/${orderId}/cancel`)).status).toBe(202);
+      await w.advance(c.downMs);
+      const parked = (await w.send('GET', '/v1/exceptions?status=open', undefined, ops)).json.items;
+      expect(parked.map((e: { operation: string }) => e.operation)).toEqual(c.exceptions ? ['cancelFulfillmentOrder'] : []);
+      // Until the warehouse answers, the ERP half of the cancellation waits.
+      expect(w.erp.bookedFor(orderId)[0]!.status).toBe('booked');
+      await w.wms['DC-EAST']!.ship(orderId);
+      w.transport.heal('wms@DC-EAST');
+      if (c.exceptions) expect((await w.send('POST', '/v1/exceptions/replay', {}, ops)).json.replayed).toBe(1);
+      await w.advance(120_000);
+      const order = (await w.getOrder(orderId)).json;
+      expect(order.status).toBe('shipped');
+      expect(order.timeline.at(-1).detail).toMatch(/^The cancellation reached the warehouse too late: Handed to carrier-swift/);
+      const so = w.erp.bookedFor(orderId)[0]!;
+      expect(so.status).not.toBe('cancelled');
+      expect(w.erp.goodsIssues.filter((g) => g.salesOrderNumber === so.salesOrderNumber)).toHaveLength(1);
+      expect(w.erp.invoices.filter((i) => i.salesOrderNumber === so.salesOrderNumber)).toHaveLength(1);
+      expect((await w.send('GET', '/v1/exceptions?status=open', undefined, ops)).json.items).toEqual([]);
+    }
+  });
+
   it('webhooks: validate against the sender contract, deduplicate, and feed the same consumers as the bus', async () => {
     const w = await createWorld();
     const { orderId } = await released(w);

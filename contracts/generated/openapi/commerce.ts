@@ -49,6 +49,8 @@ export interface paths {
          * @description Returns the order as the channel sees it. The status only moves forward
          *     (`pending_validation` → `accepted` → `posted` → `released` → `shipped` → `delivered`,
          *     or to `cancelled` / `rejected`); late or reordered carrier events never move it back.
+         *     A `cancelled` order moves on to `shipped` only when the goods left the warehouse before
+         *     the cancellation reached it.
          *     A channel only sees its own orders: another channel's order id answers `404`.
          */
         get: operations["getOrder"];
@@ -72,9 +74,13 @@ export interface paths {
         /**
          * Cancel an order that has not shipped
          * @description Cancels the order: releases the reservation, cancels the fulfillment order at the WMS if
-         *     it was released and has not shipped, and cancels the ERP sales order if it was booked.
+         *     it was released and has not shipped, then cancels the ERP sales order if it was booked.
          *     The order is `cancelled` as soon as this answers `202`; the downstream cancellations run
          *     through the outbox and end in the exception queue if they fail.
+         *
+         *     If the warehouse has already shipped the order when the cancellation reaches it, the
+         *     cancellation fails there: the sales order stays booked, the order moves on to `shipped`
+         *     (its timeline says the cancellation came too late) and is invoiced; request a return.
          *
          *     Orders that are `shipped`, `delivered` or `rejected` cannot be cancelled (`409`
          *     `order-not-cancellable`). Cancelling an order that is already cancelled is a `409`

@@ -134,7 +134,7 @@ export class FakeWms {
     cancelFulfillmentOrder: async ({ params }) => {
       const o = this.orders.get(params.path.fulfillmentOrderId);
       if (!o) return problem(404, 'Not found', 'no such order', { extra: { instance: '/' } });
-      if (o.status === 'shipped') return problem(409, 'Already shipped', 'shipped', { extra: { instance: '/' } });
+      if (o.status === 'shipped') return problem(409, 'Already shipped', 'shipped', { type: 'https://docs.wms.faultline.test/problems/already-shipped', extra: { instance: '/' } });
       if (o.status !== 'cancelled') for (const l of o.request.lines) this.stock.get(l.sku)!.allocated -= l.quantity.value;
       o.status = 'cancelled';
       return json(200, this.view(params.path.fulfillmentOrderId));
