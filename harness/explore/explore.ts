@@ -58,8 +58,8 @@ interface Evaluated {
  *
  * The search runs the plans fast-check would try, in its order, `jobs` at a time (a run is a
  * whole simulated world, seconds of CPU); the first failure is the lowest-numbered failing run,
- * whatever order runs finish in. fast-check then replays that run by its path and shrinks it,
- * one run at a time, exactly as a sequential search would have.
+ * whatever order runs finish in. fast-check then replays that run by its path and shrinks it
+ * exactly as a sequential search would have, the next candidates starting early.
  */
 export async function explore(scenario: Scenario, options: ExploreOptions): Promise<ExploreOutcome> {
   const space: ExploreSpace = {
@@ -102,22 +102,31 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
 
     // 2. Shrink: fast-check replays run `failingAt` by its path (already known to fail) and tries
     // smaller plans, one at a time; past the budget it keeps the smallest failure found so far.
+    // With more than one process, the candidates after the one being tried start early (below).
     const first = done[failingAt]!;
     const known = JSON.stringify(plans[failingAt]);
     let best = { faults: plans[failingAt]![0], worldSeed: plans[failingAt]![1], ...first };
     let shrinkRuns = 0;
-    const details = await fc.check(
-      property(async (faults, worldSeed) => {
-        if (JSON.stringify([faults, worldSeed]) === known) return false;
-        if (++shrinkRuns > budget) return true;
-        const e = await evaluate([faults, worldSeed]);
-        options.onRun?.({ index: failingAt! + 1 + shrinkRuns, phase: 'shrink', faults, worldSeed, failed: e.failed, wallMs: e.wallMs });
-        if (e.failed.length === 0) return true;
-        best = { faults, worldSeed, ...e };
-        return false;
-      }),
-      { seed: options.seed, path: String(failingAt), numRuns: 1, endOnFailure: false },
-    );
+    const early = new Map<string, Promise<Evaluated>>();
+    const start = (plan: Plan): void => {
+      const key = JSON.stringify(plan);
+      if (shrinkRuns >= budget || key === known || early.has(key)) return;
+      const run = evaluate(plan);
+      run.catch(() => undefined); // a run nobody asks for may end with the pool
+      early.set(key, run);
+    };
+    const shrinking = property(async (faults, worldSeed) => {
+      const key = JSON.stringify([faults, worldSeed]);
+      if (key === known) return false;
+      if (++shrinkRuns > budget) return true;
+      const e = await (early.get(key) ?? evaluate([faults, worldSeed]));
+      early.delete(key);
+      options.onRun?.({ index: failingAt! + 1 + shrinkRuns, phase: 'shrink', faults, worldSeed, failed: e.failed, wallMs: e.wallMs });
+      if (e.failed.length === 0) return true;
+      best = { faults, worldSeed, ...e };
+      return false;
+    });
+    const details = await fc.check(jobs > 1 ? withLookahead(shrinking, jobs - 1, start) : shrinking, { seed: options.seed, path: String(failingAt), numRuns: 1, endOnFailure: false });
     return {
       found: true,
       runs: failingAt + 1,
@@ -131,6 +140,40 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
     };
   } finally {
     pool?.close();
+  }
+}
+
+/**
+ * Shrinking with look-ahead: fast-check's runner tries one shrink candidate at a time and moves to
+ * the next only when it holds (the common case). While it runs one, the next `ahead` candidates of
+ * the same stream start in the other processes, so a candidate that holds costs no wait for the
+ * next. The runner still decides, in its own order, from the same results: the outcome is the one
+ * a single process finds.
+ */
+function withLookahead<Ts>(base: fc.IAsyncProperty<Ts>, ahead: number, start: (value: Ts) => void): fc.IAsyncProperty<Ts> {
+  return {
+    isAsync: () => true,
+    generate: (mrng, runId) => base.generate(mrng, runId),
+    shrink: (value) => fc.stream(lookahead(base.shrink(value), ahead, start)),
+    run: (v) => base.run(v),
+    runBeforeEach: () => base.runBeforeEach(),
+    runAfterEach: () => base.runAfterEach(),
+  };
+}
+
+function* lookahead<Ts>(candidates: Iterable<fc.Value<Ts>>, ahead: number, start: (value: Ts) => void): Generator<fc.Value<Ts>> {
+  const source = candidates[Symbol.iterator]();
+  const buffer: Array<fc.Value<Ts>> = [];
+  for (;;) {
+    while (buffer.length <= ahead) {
+      const next = source.next();
+      if (next.done) break;
+      buffer.push(next.value);
+      start(next.value.value_);
+    }
+    const head = buffer.shift();
+    if (!head) return;
+    yield head;
   }
 }
 

@@ -42,7 +42,7 @@ describe('faultline explore', () => {
     expect((await faultline(['explore', 'test/harness/fixtures/bad-scenario.yaml'])).code).toBe(2);
   }, 180_000);
 
-  it('finds and shrinks to the same failure with two worker processes as with one (the lowest-numbered failing run wins)', async () => {
+  it('finds and shrinks to the same failure with two worker processes as with one (the lowest-numbered failing run wins; shrink candidates start early)', async () => {
     const scenario = loadScenario(BASELINE);
     // Seed 1 first fails at run 3: with two processes, runs 3 and 4 are in flight together.
     const search = async (jobs: number) => {
