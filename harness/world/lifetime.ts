@@ -88,6 +88,7 @@ export class Lifetime {
     return {
       publish: (message) => (this.dead ? never() : this.guard(inner.publish(message))),
       subscribe: (channel, group, handler, options) => {
+        if (this.dead) return { close: () => undefined };
         const sub = inner.subscribe(channel, group, (delivery) => (this.dead ? never() : handler(delivery)), options);
         this.subscriptions.add(sub);
         return {

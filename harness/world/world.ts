@@ -4,7 +4,7 @@ import type { DefectName } from '../../reference-impl/defects.ts';
 import { createLayer, type Layer, type LayerConfigInput, type LayerStats } from '../../reference-impl/layer.ts';
 import { InProcessBus } from '../../runtime/bus/in-process-bus.ts';
 import { VirtualClock } from '../../runtime/clock/virtual-clock.ts';
-import { TransportError, type Bus, type HttpHandler, type Transport } from '../../runtime/ports.ts';
+import { TransportError, type Bus, type HttpHandler, type Timer, type Transport } from '../../runtime/ports.ts';
 import { SeededRandom } from '../../runtime/random/seeded-random.ts';
 import { InProcessTransport } from '../../runtime/transport/in-process.ts';
 import { PelicanSimulator, SwiftSimulator } from '../../simulators/carriers/index.ts';
@@ -80,6 +80,8 @@ export class World {
   /** The last counters of each crashed instance (counters live in memory and die with it). */
   readonly retired: LayerStats[] = [];
   private lifetime: Lifetime | undefined;
+  /** The pending restart after a crash: when, and its timer. */
+  private restart: { at: number; timer: Timer } | undefined;
 
   constructor(readonly options: WorldOptions) {
     const { scenario, seed } = options;
@@ -191,18 +193,32 @@ export class World {
     this.workload.start();
   }
 
-  /** The crash fault: the instance dies (in-flight work lost, committed state kept) and a new one starts on the same store. */
+  /**
+   * The crash fault: the instance dies (in-flight work lost, committed state kept) and a new one
+   * starts on the same store. A crash while the layer is down or still starting (overlapping
+   * crash faults) keeps it down until both outages are over: one instance at a time.
+   */
   crash(downForMs: number): void {
     if (this.layer) this.retired.push(this.layer.stats());
     this.lifetime?.kill();
     this.layer = undefined;
     this.lifetime = undefined;
     this.crashes++;
-    this.clock.setTimer(downForMs, () => void this.bootLayer());
+    const at = Math.max(this.restart?.at ?? 0, this.clock.now() + downForMs);
+    this.restart?.timer.cancel();
+    this.restart = {
+      at,
+      timer: this.clock.setTimer(at - this.clock.now(), () => {
+        this.restart = undefined;
+        void this.bootLayer();
+      }),
+    };
   }
 
   private async bootLayer(): Promise<void> {
     const lifetime = new Lifetime();
+    // Current from the start, so that a crash while it starts kills it too.
+    this.lifetime = lifetime;
     const layer = createLayer(
       {
         clock: lifetime.clock(this.clock),
@@ -214,8 +230,7 @@ export class World {
       this.layerConfig,
     );
     await layer.start();
-    this.lifetime = lifetime;
-    this.layer = layer;
+    if (lifetime.alive) this.layer = layer;
   }
 
   /** Cumulative layer counters over every instance of the run. */
@@ -238,6 +253,7 @@ export class World {
   /** Stops background activity so the world can be dropped. */
   dispose(): void {
     this.workload.stop({ dropFollowUps: true });
+    this.restart?.timer.cancel();
     this.lifetime?.kill();
     for (const w of this.wms.values()) w.stop();
     void this.store.close();
