@@ -58,8 +58,8 @@ interface Evaluated {
  *
  * The search runs the plans fast-check would try, in its order, `jobs` at a time (a run is a
  * whole simulated world, seconds of CPU); the first failure is the lowest-numbered failing run,
- * whatever order runs finish in. fast-check then replays that run by its path and shrinks it
- * exactly as a sequential search would have, the next candidates starting early.
+ * whatever order runs finish in. fast-check then shrinks it exactly as a sequential search would
+ * have, the next candidates starting early.
  */
 export async function explore(scenario: Scenario, options: ExploreOptions): Promise<ExploreOutcome> {
   const space: ExploreSpace = {
@@ -77,11 +77,10 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
       : await runWithPlan(scenario, faults, worldSeed, options.defects);
     return { result, failed: result.invariants.filter((i) => i.status === 'fail').map((i) => i.id), wallMs: Number(process.hrtime.bigint() - started) / 1e6 };
   };
-  const property = (predicate: (faults: FaultSpec[], worldSeed: number) => Promise<boolean>) =>
-    fc.asyncProperty(faultPlan(space, options.maxFaults), fc.noShrink(fc.integer({ min: 0, max: 0xffffffff })), predicate);
+  const property = (predicate: (faults: FaultSpec[], worldSeed: number) => Promise<boolean>) => searchProperty(space, options.maxFaults, predicate);
   try {
     // 1. Search: the runs fast-check would make, numbered from 0.
-    const plans = fc.sample(property(async () => true), { seed: options.seed, numRuns: options.runs }) as Plan[];
+    const plans = await searchPlans(space, options.maxFaults, options.seed, options.runs);
     const done: Array<Evaluated | undefined> = [];
     let failingAt: number | undefined;
     let reported = 0;
@@ -100,9 +99,10 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
     });
     if (failingAt === undefined) return { found: false, runs: plans.length };
 
-    // 2. Shrink: fast-check replays run `failingAt` by its path (already known to fail) and tries
-    // smaller plans, one at a time; past the budget it keeps the smallest failure found so far.
-    // With more than one process, the candidates after the one being tried start early (below).
+    // 2. Shrink: the same check again, answered from the search up to run `failingAt` (those held,
+    // that one fails), so fast-check shrinks it exactly as a sequential search would have: smaller
+    // plans, one at a time; past the budget it keeps the smallest failure found so far. With more
+    // than one process, the candidates after the one being tried start early (below).
     const first = done[failingAt]!;
     const known = JSON.stringify(plans[failingAt]);
     let best = { faults: plans[failingAt]![0], worldSeed: plans[failingAt]![1], ...first };
@@ -115,7 +115,9 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
       run.catch(() => undefined); // a run nobody asks for may end with the pool
       early.set(key, run);
     };
+    let replayed = 0;
     const shrinking = property(async (faults, worldSeed) => {
+      if (replayed <= failingAt!) return replayed++ < failingAt!;
       const key = JSON.stringify([faults, worldSeed]);
       if (key === known) return false;
       if (++shrinkRuns > budget) return true;
@@ -126,7 +128,7 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
       best = { faults, worldSeed, ...e };
       return false;
     });
-    const details = await fc.check(jobs > 1 ? withLookahead(shrinking, jobs - 1, start) : shrinking, { seed: options.seed, path: String(failingAt), numRuns: 1, endOnFailure: false });
+    const details = await fc.check(jobs > 1 ? withLookahead(shrinking, jobs - 1, start) : shrinking, { seed: options.seed, numRuns: options.runs, endOnFailure: false });
     return {
       found: true,
       runs: failingAt + 1,
@@ -141,6 +143,27 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
   } finally {
     pool?.close();
   }
+}
+
+/** explore's property: a fault plan and a world seed. */
+function searchProperty(space: ExploreSpace, maxFaults: number, predicate: (faults: FaultSpec[], worldSeed: number) => Promise<boolean>) {
+  return fc.asyncProperty(faultPlan(space, maxFaults), fc.noShrink(fc.integer({ min: 0, max: 0xffffffff })), predicate);
+}
+
+/**
+ * The plans a sequential search tries, in its order: read off a check whose predicate only
+ * records them (fc.sample draws differently from fc.check after a few runs).
+ */
+export async function searchPlans(space: ExploreSpace, maxFaults: number, seed: number, runs: number): Promise<Array<[faults: FaultSpec[], worldSeed: number]>> {
+  const plans: Plan[] = [];
+  await fc.check(
+    searchProperty(space, maxFaults, async (faults, worldSeed) => {
+      plans.push([faults, worldSeed]);
+      return true;
+    }),
+    { seed, numRuns: runs },
+  );
+  return plans;
 }
 
 /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EXPLORED_KINDS, faultPlan, type ExploreSpace } from '../../harness/explore/arbitraries.ts';
+import { searchPlans } from '../../harness/explore/explore.ts';
 import { checkFaultList } from '../../simulators/faults/plan.ts';
 import type { FaultSpec } from '../../simulators/faults/kinds.ts';
 
@@ -40,4 +41,16 @@ describe('fault-plan arbitraries', () => {
     expect(details.counterexample![0]).toEqual([{ kind: 'downtime', target: 'erp', from: '0m', to: '1m', mode: 'unavailable' }]);
   });
 
+
+  it('explore searches the plans in the order a sequential fast-check run tries them (fc.sample would diverge after a few runs)', async () => {
+    const seen: string[] = [];
+    await fc.check(
+      fc.asyncProperty(faultPlan(space, 3), fc.noShrink(fc.integer({ min: 0, max: 0xffffffff })), async (plan, seed) => {
+        seen.push(JSON.stringify([plan, seed]));
+        return true;
+      }),
+      { seed: 1, numRuns: 40 },
+    );
+    expect((await searchPlans(space, 3, 1, 40)).map((p) => JSON.stringify(p))).toEqual(seen);
+  });
 });
