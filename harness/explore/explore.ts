@@ -77,7 +77,6 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
       : await runWithPlan(scenario, faults, worldSeed, options.defects);
     return { result, failed: result.invariants.filter((i) => i.status === 'fail').map((i) => i.id), wallMs: Number(process.hrtime.bigint() - started) / 1e6 };
   };
-  const property = (predicate: (faults: FaultSpec[], worldSeed: number) => Promise<boolean>) => searchProperty(space, options.maxFaults, predicate);
   try {
     // 1. Search: the runs fast-check would make, numbered from 0.
     const plans = await searchPlans(space, options.maxFaults, options.seed, options.runs);
@@ -116,7 +115,7 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
       early.set(key, run);
     };
     let replayed = 0;
-    const shrinking = property(async (faults, worldSeed) => {
+    const shrinking = searchProperty(space, options.maxFaults, async (faults, worldSeed) => {
       if (replayed <= failingAt!) return replayed++ < failingAt!;
       const key = JSON.stringify([faults, worldSeed]);
       if (key === known) return false;
