@@ -20,6 +20,7 @@
  *
  * Bounded: every load step has a fixed duration and the search a fixed number of steps; a watchdog
  * ends the whole bench after BENCH_MAX_SECONDS (default 600; a run takes about 2 minutes). `--quick` runs shorter steps.
+ * `BENCH_CPU_PROF=DIR` makes the layer and the simulators write V8 CPU profiles to DIR when they stop.
  * Exit code: 0 both targets met, 1 a target missed, 70 the bench itself failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -260,7 +261,9 @@ async function drainOutbox(url: string, ms: number): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 
 async function start(children: ChildProcess[], args: string[], env: Record<string, string>, ready: RegExp): Promise<{ url: string; child: ChildProcess; output(): string }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=DIR: each child writes a V8 CPU profile there when it stops (for finding where the time goes).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   let err = '';

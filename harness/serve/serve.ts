@@ -82,7 +82,7 @@ export async function startServe(settings: ServeSettings, options: ServeRuntimeO
 export async function openStore(spec: StoreSpec): Promise<Store> {
   if (spec.kind === 'sqlite') {
     try {
-      return new SqliteStore(spec.file);
+      return new SqliteStore(spec.file, { groupCommit: true, backgroundCheckpoint: true }); // serve is the file's only writer
     } catch (error) {
       throw new UsageError(`--store sqlite:${spec.file}: cannot open (${(error as Error).message})`);
     }

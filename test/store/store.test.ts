@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../reference-impl/adapters/postgres/postgres-store.ts';
 import { SqliteStore } from '../../reference-impl/adapters/sqlite/sqlite-store.ts';
+import { SCHEMA } from '../../reference-impl/schema.ts';
 import type { SqlExecutor } from '../../reference-impl/ports.ts';
 import { freshSchema, postgresService } from './postgres-service.ts';
 import { describeWithService } from './services.ts';
@@ -43,6 +44,119 @@ describe('Store: SQLite file (WAL)', () => {
     await again.close();
   });
 });
+
+describe('Store: SQLite schema mapping', () => {
+  it("keeps the outboxes in their rowid B-tree: the shared schema's BIGINT PRIMARY KEY becomes INTEGER PRIMARY KEY, no extra index", async () => {
+    const store = new SqliteStore();
+    await store.migrate(SCHEMA);
+    const indexes = await store.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('outbox', 'event_outbox')");
+    expect(indexes).toEqual([]);
+    // Still 64-bit, and still a key: a repeated seq is refused.
+    await store.execute("INSERT INTO event_outbox (seq, channel, id, subject, type, body) VALUES (?, 'c', 'i', 's', 't', 'b')", [2 ** 53 - 1]);
+    await expect(store.execute("INSERT INTO event_outbox (seq, channel, id, subject, type, body) VALUES (?, 'c', 'i', 's', 't', 'b')", [2 ** 53 - 1])).rejects.toThrow(/UNIQUE|PRIMARY/);
+    await store.close();
+  });
+});
+
+describe('Store: SQLite file with group commit and background checkpoints (faultline serve)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-store-grouped-'));
+  let n = 0;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // No second writer here: the group holds the write lock for an event-loop turn (serve is the file's only writer).
+  const SERVE = { groupCommit: true, backgroundCheckpoint: true };
+  storeCases(async () => ({ store: new SqliteStore(join(dir, `db-${n++}.sqlite`), SERVE) }));
+
+  const open = async (): Promise<{ store: SqliteStore; reader: SqliteStore; file: string }> => {
+    const file = join(dir, `group-${n++}.sqlite`);
+    const store = new SqliteStore(file, SERVE);
+    await store.migrate(['CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, qty INTEGER NOT NULL)']);
+    return { store, reader: new SqliteStore(file), file };
+  };
+
+  it('transactions started in one turn share one COMMIT, and each settles only once it is readable by another connection', async () => {
+    const { store, reader } = await open();
+    const before = store.commits;
+    const seen: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store
+          .transaction(async (tx) => tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', [`o${i}`, i]))
+          .then(async () => {
+            // Durable before the caller hears of it: another connection (its own WAL snapshot) sees the row.
+            const rows = await reader.query<{ qty: number }>('SELECT qty FROM items WHERE id = ?', [`o${i}`]);
+            seen.push(rows[0]?.qty ?? -1);
+          }),
+      ),
+    );
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(store.commits - before).toBe(1);
+    // Ungrouped, the same work is 20 COMMITs.
+    const plain = new SqliteStore(join(dir, `plain-${n++}.sqlite`));
+    await plain.migrate(['CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, qty INTEGER NOT NULL)']);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => plain.transaction(async (tx) => tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', [`o${i}`, i]))));
+    expect(plain.commits).toBe(20);
+    await Promise.all([store.close(), reader.close(), plain.close()]);
+  });
+
+  it('a member that fails is rolled back alone; the rest of its group commits', async () => {
+    const { store, reader } = await open();
+    await store.execute('INSERT INTO items (id, qty) VALUES (?, ?)', ['dup', 0]);
+    const results = await Promise.allSettled([
+      store.transaction(async (tx) => tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', ['a', 1])),
+      store.transaction(async (tx) => {
+        await tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', ['b', 2]);
+        await tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', ['dup', 3]); // primary key violation
+      }),
+      store.transaction(async (tx) => {
+        await tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', ['c', 4]);
+        throw new Error('refused by the ERP');
+      }),
+      store.transaction(async (tx) => tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', ['d', 5])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((await reader.query<{ id: string }>('SELECT id FROM items ORDER BY id')).map((r) => r.id)).toEqual(['a', 'd', 'dup']);
+    await Promise.all([store.close(), reader.close()]);
+  });
+
+  it('checkpoints in a worker thread: the event loop never runs one, yet the database file takes the writes while the store is open', async () => {
+    const file = join(dir, `checkpoint-${n++}.sqlite`);
+    const store = new SqliteStore(file, SERVE);
+    expect(await store.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 0 }]);
+    await store.migrate(['CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body TEXT NOT NULL)']);
+    const body = 'x'.repeat(4000);
+    for (let t = 0; t < 8; t++) {
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 500; i++) await tx.execute('INSERT INTO blobs (id, body) VALUES (?, ?)', [`${t}-${i}`, body]);
+      });
+    }
+    // ~16 MB sit in the WAL; only the worker can move them into the database file.
+    const moved = async (): Promise<boolean> => {
+      for (let k = 0; k < 100; k++) {
+        if (statSync(file).size > 15 * 1024 * 1024) return true;
+        await sleep(50);
+      }
+      return false;
+    };
+    expect(await moved()).toBe(true);
+    await store.close();
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const again = new SqliteStore(file);
+    expect(await again.query('SELECT COUNT(*) AS n FROM blobs')).toEqual([{ n: 4000 }]);
+    await again.close();
+  });
+
+  it('close() commits an open group: nothing acknowledged is lost', async () => {
+    const { store, file } = await open();
+    const pending = store.transaction(async (tx) => tx.execute('INSERT INTO items (id, qty) VALUES (?, ?)', ['last', 1]));
+    await store.close();
+    await expect(pending).resolves.toBe(1);
+    const again = new SqliteStore(file);
+    expect(await again.query('SELECT id FROM items')).toEqual([{ id: 'last' }]);
+    await again.close();
+  });
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const postgres = await postgresService();
 
