@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import { Agent } from 'undici';
-import { exchange } from './exchange.ts';
+import { exchange } from '../http/exchange.ts';
 
 /**
  * An open-model HTTP load driver: requests start on a fixed schedule whether or not earlier ones

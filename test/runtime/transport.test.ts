@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { serveHandler } from '../../runtime/http/serve.ts';
 import { InProcessTransport } from '../../runtime/transport/in-process.ts';
@@ -33,6 +34,30 @@ describe('Transport: undici over real HTTP', () => {
     const transport = new UndiciTransport({ targets: { gone: url } });
     await expect(transport.send('gone', { method: 'GET', path: '/', headers: {} })).rejects.toMatchObject({ code: 'refused' });
     await transport.close();
+  });
+
+  it('keeps the path of a base URL in front of every request path', async () => {
+    const server = await serveHandler(echoHandler);
+    const transport = new UndiciTransport({ targets: { echo: `${server.url}/partner/erp/` } });
+    const res = await transport.send('echo', { method: 'GET', path: '/v1/items?sku=BRG-6204', headers: {} });
+    expect(JSON.parse(res.body)).toMatchObject({ path: '/partner/erp/v1/items?sku=BRG-6204' });
+    await transport.close();
+    await server.close();
+  });
+
+  it('shares one abort signal between calls: an aborted signal refuses new calls, and calls that ended are not touched by it', async () => {
+    const server = await serveHandler(echoHandler);
+    const transport = new UndiciTransport({ targets: { echo: server.url } });
+    const shared = new AbortController();
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => transport.send('echo', { method: 'GET', path: `/n/${i}`, headers: {} }, { signal: shared.signal })));
+    expect(answers.map((a) => JSON.parse(a.body).path)).toEqual(Array.from({ length: 20 }, (_, i) => `/n/${i}`));
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0); // the finished calls left no listener behind
+    const slow = transport.send('echo', { method: 'GET', path: '/slow', headers: {} }, { signal: shared.signal });
+    shared.abort();
+    await expect(slow).rejects.toMatchObject({ code: 'aborted' });
+    await expect(transport.send('echo', { method: 'GET', path: '/', headers: {} }, { signal: shared.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await transport.close();
+    await server.close();
   });
 
   it('answers an oversized body with 413 problem+json', async () => {

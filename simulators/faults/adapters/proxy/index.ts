@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent } from 'undici';
-import { exchange } from '../../../../runtime/load/exchange.ts';
+import { exchange } from '../../../../runtime/http/exchange.ts';
 import { WallClock } from '../../../../runtime/clock/wall-clock.ts';
 import { problem } from '../../../../runtime/http/problem.ts';
 import type { Clock, HttpResponse } from '../../../../runtime/ports.ts';
