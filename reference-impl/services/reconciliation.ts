@@ -38,7 +38,13 @@ export class ReconciliationService {
     const ctx = this.ctx;
     const system = wmsSystem(ctx, dc);
     // Orders whose shipment the WMS confirmed before we ask for the snapshot: their stock has left.
-    const shipped = await ctx.store.query<{ order_id: string; sku: string }>('SELECT r.order_id, r.sku FROM reservations r JOIN orders o ON o.id = r.order_id WHERE r.dc = ? AND o.shipment_confirmed_at IS NOT NULL', [dc]);
+    // The shipped orders come from their partial index: joining every open reservation to its
+    // order read each order's whole row (shipment_confirmed_at sits behind the document), 0.3 s
+    // on the event loop with 30,000 open orders.
+    const shipped = await ctx.store.query<{ order_id: string; sku: string }>(
+      'SELECT r.order_id, r.sku FROM reservations r WHERE r.dc = ? AND r.order_id IN (SELECT o.id FROM orders o WHERE o.shipment_confirmed_at IS NOT NULL)',
+      [dc],
+    );
     const traceId = ctx.tracer.traceId();
     const outcome = await ctx.lane(system).direct(ctx.config.timeouts.downstreamMs, (signal) => ctx.wms(dc).GET('/stock', { headers: { traceparent: ctx.tracer.traceparent(traceId) }, signal }));
     if (outcome.kind !== 'ok') {

@@ -55,6 +55,37 @@ describe('inventory', () => {
     expect(w.layer.stats().inventory.reservationsSettled).toBe(1);
   });
 
+  it('reconciliation settles the reservation of a shipped order whose stock movement was lost', async () => {
+    const w = await createWorld({ config: { reconciliationIntervalMs: 60_000 } });
+    const res = await w.placeOrder([['BRG-6204', 10]]);
+    const other = await w.placeOrder([['BRG-6204', 5]]); // still open: its reservation must stay
+    await w.advance(1_000);
+    expect(await east(w)).toMatchObject({ onHand: 100, reserved: 15 });
+    // The WMS ships the first order and confirms it; its inventory event (onHand 90, seq 1) is lost.
+    const wms = w.wms['DC-EAST']!;
+    const order = wms.orders.get(res.json.orderId)!;
+    order.status = 'shipped';
+    order.shippedAt = '2026-01-05T08:10:00Z';
+    wms.setStock('BRG-6204', 90, 'EA', 1);
+    wms.stock.get('BRG-6204')!.allocated = 5;
+    await wms.publish('wms.shipment', res.json.orderId, {
+      eventId: '7d2a4c1e-9b3f-4e6a-8c5d-1f0e2b3a4c5d',
+      eventType: 'shipment.confirmed',
+      distributionCenter: 'DC-EAST',
+      fulfillmentOrderId: res.json.orderId,
+      orderReference: order.request.orderReference,
+      carrier: order.request.carrier,
+      trackingNumber: order.request.label.trackingNumber,
+      lines: order.request.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      shippedAt: order.shippedAt,
+    });
+    await w.advance(1_000);
+    expect(await east(w)).toMatchObject({ onHand: 100, reserved: 15 }); // nothing told the layer the stock left
+    await w.advance(60_000);
+    expect(await east(w)).toMatchObject({ onHand: 90, reserved: 5, available: 85 });
+    expect((await w.getOrder(other.json.orderId)).json.status).toBe('released');
+  });
+
   it('reconciles drift against the WMS snapshot and records it; an older snapshot never wins', async () => {
     const w = await createWorld({ config: { reconciliationIntervalMs: 60_000 } });
     const wms = w.wms['DC-EAST']!;
