@@ -30,7 +30,9 @@ const EMPTY_IMAGE = (): Buffer => {
  * caller's promise settles only after that COMMIT, so an answer never goes out before its data is
  * in the WAL. A COMMIT writes every page its transaction changed (about 65 µs for an order's), and
  * the transactions of one turn mostly change the same pages. The write lock is held for that turn,
- * so another connection that writes the same file (even in this process) would wait on it.
+ * so another connection that writes the same file (even in this process) would wait on it. A plain
+ * query while a group is open reads the group's writes (one connection): only a COMMIT that fails
+ * (disk full, I/O error) could make such a read wrong, and then every member of the group fails.
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
