@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import type { components } from '../../contracts/generated/openapi/wms.ts';
 import { createWorld, KEYS } from './world.ts';
 
 type W = Awaited<ReturnType<typeof createWorld>>;
@@ -68,7 +69,7 @@ describe('inventory', () => {
     order.shippedAt = '2026-01-05T08:10:00Z';
     wms.setStock('BRG-6204', 90, 'EA', 1);
     wms.stock.get('BRG-6204')!.allocated = 5;
-    await wms.publish('wms.shipment', res.json.orderId, {
+    const confirmed: components['schemas']['ShipmentConfirmed'] = {
       eventId: '7d2a4c1e-9b3f-4e6a-8c5d-1f0e2b3a4c5d',
       eventType: 'shipment.confirmed',
       distributionCenter: 'DC-EAST',
@@ -78,7 +79,8 @@ describe('inventory', () => {
       trackingNumber: order.request.label.trackingNumber,
       lines: order.request.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
       shippedAt: order.shippedAt,
-    });
+    };
+    await wms.publish('wms.shipment', res.json.orderId, confirmed);
     await w.advance(1_000);
     expect(await east(w)).toMatchObject({ onHand: 100, reserved: 15 }); // nothing told the layer the stock left
     await w.advance(60_000);
