@@ -145,6 +145,16 @@ describe('Store: SQLite file with group commit and background checkpoints (fault
     await again.close();
   });
 
+  it('if the checkpoint worker dies, SQLite checkpoints in COMMIT again (the WAL does not grow without end)', async () => {
+    const store = new SqliteStore(join(dir, `died-${n++}.sqlite`), SERVE);
+    expect(await store.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 0 }]);
+    const worker = (store as unknown as { checkpointer: { worker: { terminate(): Promise<number> } } }).checkpointer.worker;
+    await worker.terminate();
+    await sleep(10);
+    expect(await store.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 10000 }]);
+    await store.close();
+  });
+
   it('under steady writes the WAL still starts afresh: it stays far smaller than what was written through it', async () => {
     const file = join(dir, `steady-${n++}.sqlite`);
     const store = new SqliteStore(file, SERVE);

@@ -15,19 +15,26 @@ import { Worker } from 'node:worker_threads';
 export class Checkpointer {
   private readonly worker: Worker;
   private stopped: Promise<void> | undefined;
+  private exited = false;
 
-  constructor(file: string, journalLimit: number, intervalMs = 1000) {
+  /** `died` runs if the worker ends before stop(): the writer must then checkpoint again itself. */
+  constructor(file: string, journalLimit: number, died: () => void, intervalMs = 1000) {
     this.worker = new Worker(WORKER, {
       eval: true,
       workerData: { file, journalLimit, intervalMs, from: createRequire(import.meta.url).resolve('better-sqlite3') },
     });
     this.worker.unref(); // a store someone forgot to close must not keep the process alive
-    this.worker.on('error', () => undefined); // the writer's own autocheckpoint is off, but close() still checkpoints
+    this.worker.on('error', () => undefined); // followed by 'exit'
+    this.worker.once('exit', () => {
+      this.exited = true;
+      if (!this.stopped) died();
+    });
   }
 
   /** Stops checkpointing (what is left is checkpointed when the last connection closes). */
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
+      if (this.exited) return resolve();
       this.worker.once('exit', () => resolve());
       this.worker.ref(); // keep the process up until the worker has closed its connection
       this.worker.postMessage('stop');

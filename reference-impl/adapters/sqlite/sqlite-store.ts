@@ -76,7 +76,12 @@ export class SqliteStore implements Store {
       // `backgroundCheckpoint` moves them off the event loop altogether (see Checkpointer).
       this.db.pragma(`wal_autocheckpoint = ${options.backgroundCheckpoint ? 0 : 10000}`);
       this.db.pragma(`journal_size_limit = ${WAL_LIMIT}`);
-      if (options.backgroundCheckpoint) this.checkpointer = new Checkpointer(file, WAL_LIMIT);
+      if (options.backgroundCheckpoint) {
+        // Without its worker the WAL would grow without end: SQLite checkpoints in COMMIT again.
+        this.checkpointer = new Checkpointer(file, WAL_LIMIT, () => {
+          if (!this.closed) this.db.pragma('wal_autocheckpoint = 10000');
+        });
+      }
     }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
