@@ -81,6 +81,8 @@ export async function readOrder(db: SqlExecutor, id: string): Promise<OrderRecor
  * writer of its store; a stale entry is harmless anyway, because status changes are
  * compare-and-set (a miss re-reads the row). Bounded: the oldest entries are dropped first.
  */
+const SETTLED: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected']);
+
 export class OrderCache {
   private readonly entries: BoundedMap<string, OrderRecord>;
 
@@ -98,7 +100,10 @@ export class OrderCache {
   }
 
   put(order: OrderRecord): void {
-    this.entries.set(order.id, copyOrder(order));
+    // A settled order is seldom touched again (an invoice or a return re-reads it): keep memory for
+    // the orders in flight.
+    if (SETTLED.has(order.status)) this.entries.delete(order.id);
+    else this.entries.set(order.id, copyOrder(order));
   }
 
   forget(id: string): void {
