@@ -1,4 +1,5 @@
 import type { Bus, HttpResponse, Transport } from '../../runtime/ports.ts';
+import { appended } from '../../runtime/append.ts';
 import type { WorkloadObserver, WorkloadOperation, WorkloadOutcome } from '../../simulators/storefront/index.ts';
 import type { HistoryExcerpt } from '../invariants/checker.ts';
 import { Latency } from '../metrics/latency.ts';
@@ -142,7 +143,7 @@ export class Recorder implements WorkloadObserver {
         const latencyMs = (op.completedAt ?? this.now()) - op.invokedAt;
         const ack: StorefrontOrder['acks'][number] = { orderId: body.orderId, at: this.now(), status: body.status, latencyMs };
         if (body.distributionCenter) ack.distributionCenter = body.distributionCenter;
-        order.acks.push(ack);
+        order.acks = appended(order.acks, ack);
         this.ackLatency.record(latencyMs);
         this.intervalAckLatency.record(latencyMs);
         this.counters.intervalAcked++;
@@ -174,7 +175,7 @@ export class Recorder implements WorkloadObserver {
 
   seeStatus(shipmentId: string, seen: SeenStatus): void {
     const list = this.seenStatuses.get(shipmentId);
-    if (list) list.push(seen);
+    if (list) this.seenStatuses.set(shipmentId, appended(list, seen));
     else this.seenStatuses.set(shipmentId, [seen]);
   }
 

@@ -1,4 +1,5 @@
 import { sample, type Distribution } from '../../runtime/random/distributions.ts';
+import { appended } from '../../runtime/append.ts';
 import type { Clock, Random } from '../../runtime/ports.ts';
 
 /**
@@ -180,7 +181,7 @@ export class TrackingBook<P> {
     if (!next) return;
     this.clock.setTimer(Math.max(0, Math.ceil(next.at - this.clock.now())), () => {
       const push = { at: this.clock.now(), duplicate: next.duplicate, outOfOrder: next.outOfOrder };
-      next.event.pushes.push(push);
+      next.event.pushes = appended(next.event.pushes, push);
       this.deliver(next.event, push);
       this.run(pushes, index + 1);
     });

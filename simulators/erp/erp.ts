@@ -1,4 +1,5 @@
 import type { components, operations } from '../../contracts/generated/openapi/erp.ts';
+import { appended } from '../../runtime/append.ts';
 import { loadOpenApi } from '../../contracts/load.ts';
 import type { OperationHandlers } from '../../runtime/http/contract-handler.ts';
 import type { OpenApiDocument, OperationEntry } from '../../runtime/http/openapi-document.ts';
@@ -549,7 +550,7 @@ export class ErpSimulator {
     customer.receivableCents += state.outstandingCents;
     if (truth.paidAt !== undefined) customer.payments.push(state);
     this.invoices.push(truth);
-    order.invoices.push(state);
+    order.invoices = appended(order.invoices, state);
     this.invoiceByNumber.set(document.invoiceNumber, state);
     pushTo(this.invoicesByReference, body.externalReference, state);
     if (order.truth.document.status !== 'invoiced') this.setStatus(order, 'invoiced');
@@ -671,7 +672,7 @@ export class ErpSimulator {
 
   private setStatus(order: SalesOrderState, status: S['SalesOrderStatus']): void {
     order.truth.document.status = status;
-    order.truth.statusHistory.push({ status, at: this.clock.now() });
+    order.truth.statusHistory = appended(order.truth.statusHistory, { status, at: this.clock.now() });
   }
 
   private adjustBalance(itemNumber: string, warehouse: string, delta: number): void {

@@ -1,4 +1,5 @@
 import type { components, operations } from '../../contracts/generated/openapi/wms.ts';
+import { appended } from '../../runtime/append.ts';
 import { loadOpenApi } from '../../contracts/load.ts';
 import { AbortControllerPool, abortError } from '../../runtime/abort.ts';
 import type { OperationHandlers } from '../../runtime/http/contract-handler.ts';
@@ -552,7 +553,7 @@ export class WmsSimulator {
       let wait = h.initialBackoffMs * 2 ** (attempt - 1);
       try {
         const res = await this.transport.send(order.carrier, request, { signal: controller.signal });
-        record.attempts.push({ at: this.clock.now(), outcome: res.status });
+        record.attempts = appended(record.attempts, { at: this.clock.now(), outcome: res.status });
         if ((res.status >= 200 && res.status < 300) || res.status === 409) {
           record.status = 'done';
           return;
@@ -564,7 +565,7 @@ export class WmsSimulator {
         const until = retryAfterInstant(res.headers['retry-after'], this.clock.now());
         if (until !== undefined) wait = Math.max(0, Math.ceil(until - this.clock.now()));
       } catch (error) {
-        record.attempts.push({ at: this.clock.now(), outcome: (error as { code?: string }).code ?? 'error' });
+        record.attempts = appended(record.attempts, { at: this.clock.now(), outcome: (error as { code?: string }).code ?? 'error' });
       } finally {
         timer.cancel();
         this.controllers.give(controller);
@@ -688,7 +689,7 @@ export class WmsSimulator {
     const now = this.clock.now();
     fo.truth.order.status = status;
     fo.truth.order.updatedAt = iso(now);
-    fo.truth.statusHistory.push({ status, at: now });
+    fo.truth.statusHistory = appended(fo.truth.statusHistory, { status, at: now });
   }
 
   private emit(channel: EmittedEvent['channel'], eventId: string, key: string, payload: { eventType: EmittedEvent['eventType'] }): void {
