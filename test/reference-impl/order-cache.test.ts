@@ -10,7 +10,7 @@ const order = (id: string, status: OrderStatus): OrderRecord => ({
   currency: 'EUR',
   status,
   dc: 'DC-EAST',
-  doc: { lines: [], shipTo: { name: 'A', line1: 'B', city: 'C', postalCode: '1', countryCode: 'DE' }, totals: { subtotal: { amount: '0.00', currency: 'EUR' }, tax: { amount: '0.00', currency: 'EUR' }, total: { amount: '0.00', currency: 'EUR' } } },
+  doc: { lines: [], shipTo: { name: 'A', line1: 'B', city: 'C', postalCode: '1', country: 'DE' }, totals: { subtotal: { amount: '0.00', currency: 'EUR' }, tax: { amount: '0.00', currency: 'EUR' }, total: { amount: '0.00', currency: 'EUR' } } },
   traceId: 't',
   timeline: '',
   createdAt: 0,
