@@ -31,6 +31,8 @@ export interface PelicanOptions {
   serviceTime: ServiceTimeOptions<PelicanOperationId>;
   /** How many of the latest requests `truth().requests` keeps: `Infinity` (default) all, `0` none. */
   requestLog: number;
+  /** Whether `truth().messages` lists every push (default true). */
+  messageLog: boolean;
   publishRetry: PublishRetryOptions;
 }
 
@@ -55,6 +57,7 @@ export const PELICAN_DEFAULTS: PelicanOptions = {
   hubs: ['Dortmund hub (DTM1)', 'Leipzig hub (LEJ1)', 'Hannover hub (HAJ1)'],
   serviceTime: { default: { distribution: 'lognormal', median: 120, sigma: 0.4 } },
   requestLog: Number.POSITIVE_INFINITY,
+  messageLog: true,
   publishRetry: DEFAULT_PUBLISH_RETRY,
 };
 
@@ -137,7 +140,7 @@ export class PelicanSimulator {
         [events[i], events[j]] = [events[j]!, events[i]!];
       }
       const batch: S['TrackingBatch'] = { batch_id: this.ids.lower('bat_', 16), sent_ms: Math.floor(this.clock.now()), events };
-      this.messages.push({ at: this.clock.now(), id: batch.batch_id, eventIds: events.map((e) => e.event_uid) });
+      if (this.options.messageLog) this.messages.push({ at: this.clock.now(), id: batch.batch_id, eventIds: events.map((e) => e.event_uid) });
       this.emitter.emit({
         id: batch.batch_id,
         channel: 'carrier.tracking',

@@ -38,6 +38,8 @@ export interface SwiftOptions {
   serviceTime: ServiceTimeOptions<SwiftOperationId>;
   /** How many of the latest requests `truth().requests` keeps: `Infinity` (default) all, `0` none. */
   requestLog: number;
+  /** Whether `truth().messages` lists every push (default true). */
+  messageLog: boolean;
   publishRetry: PublishRetryOptions;
 }
 
@@ -91,6 +93,7 @@ export const SWIFT_DEFAULTS: SwiftOptions = {
   webhookSecret: DEFAULT_SWIFT_WEBHOOK_SECRET,
   serviceTime: { default: { distribution: 'lognormal', median: 100, sigma: 0.4 } },
   requestLog: Number.POSITIVE_INFINITY,
+  messageLog: true,
   publishRetry: DEFAULT_PUBLISH_RETRY,
 };
 
@@ -141,7 +144,7 @@ export class SwiftSimulator {
     };
     this.book = new TrackingBook<S['TrackingEvent']>(ports.clock, o.push, (event, push) => {
       const body = JSON.stringify(event.payload);
-      this.messages.push({ at: push.at, id: event.eventId, eventIds: [event.eventId] });
+      if (o.messageLog) this.messages.push({ at: push.at, id: event.eventId, eventIds: [event.eventId] });
       this.emitter.emit({
         id: event.eventId,
         channel: 'carrier.tracking',

@@ -70,6 +70,8 @@ export interface WmsOptions {
   serviceTime: ServiceTimeOptions<WmsOperationId>;
   /** How many of the latest requests `truth().requests` keeps: `Infinity` (default) all, `0` none. */
   requestLog: number;
+  /** Whether `truth().events` lists every event pushed (default true). */
+  eventLog: boolean;
   /** Retries when the bus does not accept an event. */
   publishRetry: PublishRetryOptions;
 }
@@ -198,6 +200,7 @@ export function wmsDefaults(dc: string = DISTRIBUTION_CENTERS[0]): WmsOptions {
     handover: { maxAttempts: 8, initialBackoffMs: 30_000, timeoutMs: 10_000, docks: 6 },
     serviceTime: { default: { distribution: 'lognormal', median: 15, sigma: 0.5 } },
     requestLog: Number.POSITIVE_INFINITY,
+    eventLog: true,
     publishRetry: DEFAULT_PUBLISH_RETRY,
   };
 }
@@ -693,7 +696,7 @@ export class WmsSimulator {
   }
 
   private emit(channel: EmittedEvent['channel'], eventId: string, key: string, payload: { eventType: EmittedEvent['eventType'] }): void {
-    this.events.push({ at: this.clock.now(), channel, eventId, eventType: payload.eventType, key });
+    if (this.options.eventLog) this.events.push({ at: this.clock.now(), channel, eventId, eventType: payload.eventType, key });
     this.emitter.emit({
       id: eventId,
       channel,

@@ -183,6 +183,21 @@ describe('SwiftShip simulator', () => {
     expect(messages.filter((m, i) => messages.findIndex((n) => n.id === m.id) !== i).every((m) => events.find((e) => e.eventId === m.id)!.pushes.length === 2)).toBe(true);
   });
 
+  it('keeps no push log with messageLog: false, and pushes the same messages', async () => {
+    const run = async (messageLog: boolean) => {
+      const { call, label, clock, messages, swift } = swiftWorld({ messageLog, transit: FIXED_TRANSIT });
+      const tn = await label();
+      await call('POST', `/v2/shipments/${tn}/handover`, { handedOverAt: new Date(clock.now()).toISOString(), location: 'x' });
+      await clock.advanceBy(100 * H);
+      return { pushed: messages.map((m) => m.id), logged: swift.truth().messages.map((m) => m.id), events: swift.truth().events.length };
+    };
+    const kept = await run(true);
+    const dropped = await run(false);
+    expect(kept.pushed.length).toBeGreaterThanOrEqual(6);
+    expect(kept.logged).toEqual(kept.pushed);
+    expect(dropped).toEqual({ pushed: kept.pushed, logged: [], events: kept.events });
+  });
+
   it('models failed delivery attempts as EXCEPTION then a new attempt', async () => {
     const { call, label, clock, swift } = swiftWorld({ transit: { ...FIXED_TRANSIT, failedAttemptProbability: 1 } });
     const tn = await label();
@@ -239,6 +254,20 @@ describe('Pelican Freight simulator', () => {
     const codes = messages.flatMap((m) => m.payload.events.map((e: { tracking_code: string }) => e.tracking_code));
     expect(codes).not.toEqual(pelican.truth().labels.map((l) => l.trackingNumber)); // shuffled within batches
     expect(new Set(codes).size).toBe(150);
+  });
+
+  it('keeps no batch log with messageLog: false, and pushes the same batches', async () => {
+    const run = async (messageLog: boolean) => {
+      const { label, clock, messages, pelican } = pelicanWorld({ rateLimit: null, messageLog });
+      for (let i = 0; i < 150; i++) await label(`shp-${i}`);
+      await clock.advanceBy(60_000);
+      return { pushed: messages.map((m) => m.id), logged: pelican.truth().messages.map((m) => m.id) };
+    };
+    const kept = await run(true);
+    const dropped = await run(false);
+    expect(kept.pushed).toHaveLength(2);
+    expect(kept.logged).toEqual(kept.pushed);
+    expect(dropped).toEqual({ pushed: kept.pushed, logged: [] });
   });
 
   it('repeats events in later batches (never twice in one) and holds some back, at the configured rates', async () => {

@@ -139,6 +139,20 @@ describe('WMS simulator', () => {
     expect(wms.truth().events.map((e) => e.eventType)).toEqual(['inventory.adjusted', 'inventory.adjusted', 'shipment.confirmed']);
   });
 
+  it('keeps no event log with eventLog: false, and pushes the same events', async () => {
+    const run = async (eventLog: boolean) => {
+      const { call, clock, messages, wms } = world({ eventLog });
+      await call('POST', '/fulfillment-orders', fo('ord-1', [['BRG-6204', 4]]));
+      await clock.advanceBy(60 * MIN);
+      return { pushed: messages.map((m) => m.id), logged: wms.truth().events.map((e) => e.eventId) };
+    };
+    const kept = await run(true);
+    const dropped = await run(false);
+    expect(kept.pushed).toHaveLength(2);
+    expect(kept.logged).toEqual(kept.pushed);
+    expect(dropped).toEqual({ pushed: kept.pushed, logged: [] });
+  });
+
   it('tenders Pelican parcels by label id, and retries a handover after the carrier\'s Retry-After', async () => {
     let calls = 0;
     const carrier: HttpHandler = async () => (++calls === 1 ? problem(503, 'Maintenance', 'down', { headers: { 'retry-after': new Date(DEFAULT_EPOCH + 2 * 3_600_000).toUTCString() } }) : json(200, { label_id: 'lbl_aaaaaaaaaaaaaaaa', tracking_code: 'PLC-AAAAAAAAAAAA', state: 'tendered' }));
