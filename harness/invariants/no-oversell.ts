@@ -102,8 +102,5 @@ export function checkNoOversell(ctx: CheckContext): CheckResult {
 
 function openingStock(ctx: CheckContext, key: string): number {
   const [sku, dc] = key.split('@') as [string, string];
-  const truth = ctx.obs.wms.get(dc);
-  const first = truth?.timeline.find((c) => c.sku === sku);
-  if (first) return first.onHand - first.deltaOnHand;
-  return truth?.stock.find((s) => s.sku === sku)?.onHand ?? 0;
+  return ctx.obs.wms.get(dc)?.opening.find((s) => s.sku === sku)?.onHand ?? 0;
 }

@@ -38,7 +38,7 @@ const TRANSIT = {
 };
 
 /**
- * The simulators keep no request log, push log or event log in a world: nothing reads them (the
+ * The simulators keep no request log, push log, event log or stock timeline in a world: nothing reads them (the
  * history and the checks come from the recorder and the simulators' state), and a 100,000-order
  * day makes over a million requests and 600,000 pushes.
  */
@@ -120,7 +120,7 @@ export class World {
     for (const dc of landscape.distributionCenters) {
       const wms = new WmsSimulator(
         { clock: this.clock, random: this.random.fork(`wms@${dc.code}`), transport: this.net, bus: this.messaging },
-        { dc: dc.code, stock: landscape.stock.get(dc.code)!, returnTransit: lognormal(30 * 60_000), replenishment: { reorderPoint: 400, quantity: 2000, leadTime: lognormal(H) }, requestLog: NO_REQUEST_LOG, eventLog: false, ...sys.wms },
+        { dc: dc.code, stock: landscape.stock.get(dc.code)!, returnTransit: lognormal(30 * 60_000), replenishment: { reorderPoint: 400, quantity: 2000, leadTime: lognormal(H) }, requestLog: NO_REQUEST_LOG, eventLog: false, timelineLog: false, ...sys.wms },
       );
       this.wms.set(dc.code, wms);
       this.transport.register(`wms@${dc.code}`, wms.handler);

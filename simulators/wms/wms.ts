@@ -72,6 +72,8 @@ export interface WmsOptions {
   requestLog: number;
   /** Whether `truth().events` lists every event pushed (default true). */
   eventLog: boolean;
+  /** Whether `truth().timeline` lists every stock change (default true). */
+  timelineLog: boolean;
   /** Retries when the bus does not accept an event. */
   publishRetry: PublishRetryOptions;
 }
@@ -147,7 +149,9 @@ export interface WmsTruth {
   dc: string;
   /** Stock now, per sku, sorted by sku. */
   stock: Array<{ sku: string; uom: Uom; onHand: number; allocated: number; available: number; sequence: number }>;
-  /** Every change of every sku's stock, in time order. */
+  /** On hand per sku at the start, sorted by sku. */
+  opening: ReadonlyArray<{ sku: string; onHand: number }>;
+  /** Every change of every sku's stock, in time order (empty with `timelineLog: false`). */
   timeline: readonly StockChange[];
   reservations: readonly S['Reservation'][];
   fulfillmentOrders: readonly FulfillmentOrderTruth[];
@@ -201,6 +205,7 @@ export function wmsDefaults(dc: string = DISTRIBUTION_CENTERS[0]): WmsOptions {
     serviceTime: { default: { distribution: 'lognormal', median: 15, sigma: 0.5 } },
     requestLog: Number.POSITIVE_INFINITY,
     eventLog: true,
+    timelineLog: true,
     publishRetry: DEFAULT_PUBLISH_RETRY,
   };
 }
@@ -242,6 +247,7 @@ export class WmsSimulator {
   private readonly returns = new Map<string, ReturnTruth>();
   private readonly returnList: ReturnTruth[] = [];
   private readonly timeline: StockChange[] = [];
+  private readonly opening: ReadonlyArray<{ sku: string; onHand: number }>;
   private readonly events: EmittedEvent[] = [];
   private readonly requestLog: RequestLog;
   private readonly background = new Set<Timer>();
@@ -262,6 +268,7 @@ export class WmsSimulator {
     this.eventIds = ports.random.fork('event-ids');
     this.processRandom = ports.random.fork('adjustments');
     this.returnRandom = ports.random.fork('returns');
+    this.opening = o.stock.map((s) => ({ sku: s.sku, onHand: s.onHand })).sort((a, b) => (a.sku < b.sku ? -1 : 1));
     for (const s of o.stock) {
       if (!Number.isInteger(s.onHand) || s.onHand < 0) throw new RangeError(`wms: opening stock of ${s.sku} must be a whole number >= 0, got ${s.onHand}`);
       this.skus.set(s.sku, { sku: s.sku, uom: s.uom, onHand: s.onHand, allocated: 0, sequence: 0, replenishing: false });
@@ -294,6 +301,7 @@ export class WmsSimulator {
     return {
       dc: this.dc,
       stock: [...this.skus.values()].sort((a, b) => (a.sku < b.sku ? -1 : 1)).map((s) => ({ sku: s.sku, uom: s.uom, onHand: s.onHand, allocated: s.allocated, available: s.onHand - s.allocated, sequence: s.sequence })),
+      opening: this.opening,
       timeline: this.timeline,
       reservations: this.reservationList,
       fulfillmentOrders: this.orderList,
@@ -630,7 +638,7 @@ export class WmsSimulator {
     if (reference !== undefined) event.reference = reference;
     const change: StockChange = { at: now, sku: sku.sku, reason, deltaOnHand: delta, deltaAllocated, onHand: sku.onHand, allocated: sku.allocated, sequence: sku.sequence, eventId: event.eventId };
     if (reference !== undefined) change.reference = reference;
-    this.timeline.push(change);
+    if (this.options.timelineLog) this.timeline.push(change);
     this.emit('wms.inventory', event.eventId, `${sku.sku}@${this.dc}`, event);
     if (delta < 0) this.maybeReplenish(sku);
     return delta;
@@ -639,7 +647,7 @@ export class WmsSimulator {
   private changeAllocated(sku: SkuState, delta: number, reason: StockChangeReason, reference: string): void {
     if (delta === 0) return;
     sku.allocated += delta;
-    this.timeline.push({ at: this.clock.now(), sku: sku.sku, reason, deltaOnHand: 0, deltaAllocated: delta, onHand: sku.onHand, allocated: sku.allocated, sequence: sku.sequence, reference });
+    if (this.options.timelineLog) this.timeline.push({ at: this.clock.now(), sku: sku.sku, reason, deltaOnHand: 0, deltaAllocated: delta, onHand: sku.onHand, allocated: sku.allocated, sequence: sku.sequence, reference });
     if (delta > 0) this.maybeReplenish(sku);
   }
 

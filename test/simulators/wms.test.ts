@@ -153,6 +153,22 @@ describe('WMS simulator', () => {
     expect(dropped).toEqual({ pushed: kept.pushed, logged: [] });
   });
 
+  it('reports the opening stock, and keeps no stock timeline with timelineLog: false (same stock, same events)', async () => {
+    const run = async (timelineLog: boolean) => {
+      const { call, clock, messages, wms } = world({ timelineLog });
+      await call('POST', '/fulfillment-orders', fo('ord-1', [['BRG-6204', 4]]));
+      await clock.advanceBy(60 * MIN);
+      const t = wms.truth();
+      return { pushed: messages.map((m) => m.id), changes: t.timeline.length, stock: t.stock, opening: t.opening.find((s) => s.sku === 'BRG-6204') };
+    };
+    const kept = await run(true);
+    const dropped = await run(false);
+    expect(kept.changes).toBeGreaterThan(0);
+    expect(kept.opening).toEqual({ sku: 'BRG-6204', onHand: 500 });
+    expect(kept.stock.find((s) => s.sku === 'BRG-6204')!.onHand).toBe(496);
+    expect(dropped).toEqual({ ...kept, changes: 0 });
+  });
+
   it('tenders Pelican parcels by label id, and retries a handover after the carrier\'s Retry-After', async () => {
     let calls = 0;
     const carrier: HttpHandler = async () => (++calls === 1 ? problem(503, 'Maintenance', 'down', { headers: { 'retry-after': new Date(DEFAULT_EPOCH + 2 * 3_600_000).toUTCString() } }) : json(200, { label_id: 'lbl_aaaaaaaaaaaaaaaa', tracking_code: 'PLC-AAAAAAAAAAAA', state: 'tendered' }));
