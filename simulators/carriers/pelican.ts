@@ -10,7 +10,7 @@ import { formatCents } from '../shared/money.ts';
 import { httpDate, RateLimiter, type TokenBucketOptions } from '../shared/rate-limit.ts';
 import { createSimulatorHandler, RequestLog, type ServiceTimeOptions } from '../shared/service.ts';
 import type { CarrierPorts, CarrierTruth, LabelTruth } from './swift.ts';
-import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type TransitOptions } from './tracking.ts';
+import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type RenderPayload, type TransitOptions } from './tracking.ts';
 
 type S = components['schemas'];
 export type PelicanOperationId = keyof operations & string;
@@ -39,6 +39,7 @@ export interface PelicanOptions {
 const PROBLEM_BASE = 'https://developers.pelicanfreight.test/problems/';
 const SLUGS = { 'invalid-request': 'validation', 'malformed-json': 'validation', 'unsupported-media-type': 'validation', 'payload-too-large': 'validation' };
 const MAX_PARCEL_G = 31_500;
+const PELICAN_CODE = { picked_up: 'PU', hub_arrival: 'AR', hub_departure: 'DP', out_for_delivery: 'OD', failed_attempt: 'EX', delivered: 'DL' } as const;
 
 /** Charge per service level: base + per kg (cents). Matches the contract's examples (3.2 kg → 16.40 / 9.80 / 7.10; a 186 kg pallet → 94.00). */
 const LEVELS: Record<S['ServiceLevel'], { baseCents: number; perKgCents: number; days: number; kind: 'parcel' | 'pallet' }> = {
@@ -107,7 +108,7 @@ export class PelicanSimulator {
     this.batchRandom = ports.random.fork('batches');
     this.emitter = new Emitter(ports.bus, ports.clock, o.publishRetry);
     this.limiter = o.rateLimit ? new RateLimiter(o.rateLimit) : undefined;
-    this.book = new TrackingBook<S['PelicanEvent']>(ports.clock, o.push, (event) => this.enqueue(event.payload));
+    this.book = new TrackingBook<S['PelicanEvent']>(ports.clock, o.push, (event) => this.payloadOf(event), (event) => this.enqueue(event.payload));
 
     const doc = loadOpenApi('carrier-pelican') as unknown as OpenApiDocument;
     this.requestLog = new RequestLog(o.requestLog);
@@ -206,7 +207,7 @@ export class PelicanSimulator {
     this.byTrackingCode.set(tracking_code, state);
     this.labelList.push(label);
     const uid = this.ids.lower('pev_', 16);
-    this.book.add(tracking_code, [{ eventId: uid, status: 'LC', occurredAt: now, payload: { event_uid: uid, tracking_code, code: 'LC', ts_ms: now, facility: body.ship_from.city } }], this.random.fork(`push/${tracking_code}/label`));
+    this.book.add(tracking_code, [{ eventId: uid, status: 'LC', occurredAt: now, kind: 'label_created', hub: -1 }], this.random.fork(`push/${tracking_code}/label`));
     const zpl = `^XA^FO40,40^A0N,36,36^FDPelican Freight ${body.service_level}^FS^FO40,100^BCN,120,Y,N,N^FD${tracking_code}^FS^FO40,260^A0N,28,28^FD${body.ship_to.contact_name.replace(/[\^~]/g, ' ')}^FS^XZ`;
     return json(201, { label_id, tracking_code, label_format: 'ZPL', label_data: zpl, created_ms: now } satisfies S['Label']);
   }
@@ -219,16 +220,18 @@ export class PelicanSimulator {
     const now = Math.floor(this.clock.now());
     label.handedOverAt = now;
     const random = this.random.fork(`journey/${label.trackingNumber}`);
-    const o = this.options;
-    const code = { picked_up: 'PU', hub_arrival: 'AR', hub_departure: 'DP', out_for_delivery: 'OD', failed_attempt: 'EX', delivered: 'DL' } as const;
-    const events = planJourney(now, random, o.transit).map((m) => {
-      const uid = this.ids.lower('pev_', 16);
-      const facility = 'hub' in m ? (o.hubs[m.hub % o.hubs.length] ?? 'Hub') : m.kind === 'picked_up' ? state.shipFrom.city : `${state.shipTo.city} depot`;
-      const payload: S['PelicanEvent'] = { event_uid: uid, tracking_code: label.trackingNumber, code: code[m.kind], ts_ms: m.at, facility: facility.slice(0, 64) };
-      return { eventId: uid, status: payload.code, occurredAt: m.at, payload };
-    });
+    const events = planJourney(now, random, this.options.transit).map((m) => ({ eventId: this.ids.lower('pev_', 16), status: PELICAN_CODE[m.kind], occurredAt: m.at, kind: m.kind, hub: 'hub' in m ? m.hub : -1 }));
     this.book.add(label.trackingNumber, events, random.fork('push'));
     return json(200, { label_id: labelId, tracking_code: label.trackingNumber, state: 'tendered' } satisfies S['TenderResponse']);
+  }
+
+  /** An event's `PelicanEvent` payload, from its record and its label's addresses. */
+  private payloadOf(e: Parameters<RenderPayload<S['PelicanEvent']>>[0]): S['PelicanEvent'] {
+    const state = this.byTrackingCode.get(e.trackingNumber)!;
+    const hubs = this.options.hubs;
+    const facility =
+      e.kind === 'label_created' ? state.shipFrom.city : e.hub >= 0 ? (hubs[e.hub % hubs.length] ?? 'Hub').slice(0, 64) : e.kind === 'picked_up' ? state.shipFrom.city.slice(0, 64) : `${state.shipTo.city} depot`.slice(0, 64);
+    return { event_uid: e.eventId, tracking_code: e.trackingNumber, code: e.status as S['PelicanEvent']['code'], ts_ms: e.occurredAt, facility };
   }
 
   private throttle(entry: OperationEntry, request: HttpRequest): HttpResponse | undefined {

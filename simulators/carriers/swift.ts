@@ -12,7 +12,7 @@ import { formatCents } from '../shared/money.ts';
 import { RateLimiter, retryAfterSeconds, type TokenBucketOptions } from '../shared/rate-limit.ts';
 import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso } from '../shared/time.ts';
-import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type TrackedEvent, type TransitOptions } from './tracking.ts';
+import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type RenderPayload, type TrackedEvent, type TransitOptions } from './tracking.ts';
 
 type S = components['schemas'];
 export type SwiftOperationId = keyof operations & string;
@@ -75,6 +75,7 @@ export interface CarrierTruth {
 }
 
 const PROBLEM_BASE = 'https://developer.swiftship.test/problems/';
+const SWIFT_STATUS = { picked_up: 'PICKED_UP', hub_arrival: 'IN_TRANSIT', hub_departure: 'IN_TRANSIT', out_for_delivery: 'OUT_FOR_DELIVERY', failed_attempt: 'EXCEPTION', delivered: 'DELIVERED' } as const;
 const SLUGS = { 'invalid-request': 'validation', 'malformed-json': 'validation', 'unsupported-media-type': 'validation', 'payload-too-large': 'validation' };
 
 /** Price per service: base + per kg (cents), working days. Matches the contract's example (3.2 kg → 18.90 / 7.45 / 5.20). */
@@ -142,7 +143,7 @@ export class SwiftSimulator {
       ...(o.rateLimits.rates ? { rates: new RateLimiter(o.rateLimits.rates) } : {}),
       ...(o.rateLimits.shipments ? { shipments: new RateLimiter(o.rateLimits.shipments) } : {}),
     };
-    this.book = new TrackingBook<S['TrackingEvent']>(ports.clock, o.push, (event, push) => {
+    this.book = new TrackingBook<S['TrackingEvent']>(ports.clock, o.push, (event) => this.payloadOf(event), (event, push) => {
       const body = JSON.stringify(event.payload);
       if (o.messageLog) this.messages.push({ at: push.at, id: event.eventId, eventIds: [event.eventId] });
       this.emitter.emit({
@@ -207,7 +208,7 @@ export class SwiftSimulator {
     this.labels.push(label);
     this.shipments.set(trackingNumber, { label, shipFrom: body.shipFrom, shipTo: body.shipTo });
     const eventId = this.ids.uuid();
-    this.book.add(trackingNumber, [{ eventId, status: 'LABEL_CREATED', occurredAt: now, payload: { eventId, trackingNumber, status: 'LABEL_CREATED', occurredAt: iso(now) } }], this.random.fork(`push/${trackingNumber}/label`));
+    this.book.add(trackingNumber, [{ eventId, status: 'LABEL_CREATED', occurredAt: now, kind: 'label_created', hub: -1 }], this.random.fork(`push/${trackingNumber}/label`));
     return json(201, { shipmentId, trackingNumber, serviceCode: body.serviceCode, labelFormat: 'PDF', labelData: LABEL_PDF, createdAt: iso(now) } satisfies S['Shipment']);
   }
 
@@ -220,31 +221,36 @@ export class SwiftSimulator {
     const now = this.clock.now();
     shipment.label.handedOverAt = now;
     const random = this.random.fork(`journey/${trackingNumber}`);
-    const o = this.options;
-    const hub = (i: number): S['Location'] => ({ city: o.hubCities[i % o.hubCities.length] ?? 'Hub', countryCode: shipment.shipFrom.countryCode });
-    const destination: S['Location'] = { city: shipment.shipTo.city.slice(0, 50), countryCode: shipment.shipTo.countryCode };
-    const events = planJourney(now, random, o.transit)
+    const events = planJourney(now, random, this.options.transit)
       .filter((m) => m.kind !== 'hub_departure') // SwiftShip scans a parcel once per hub
-      .map((m) => {
-        const eventId = this.ids.uuid();
-        const occurredAt = iso(m.at);
-        // Literals, not `{ ...base, status }`: V8 gives every object built by a leading spread plus
-        // more properties a hidden class of its own (slow to build, megamorphic to read, and these
-        // are kept for the whole run).
-        const payload: S['TrackingEvent'] =
-          m.kind === 'picked_up'
-            ? { eventId, trackingNumber, occurredAt, status: 'PICKED_UP', location: { city: shipment.shipFrom.city.slice(0, 50), countryCode: shipment.shipFrom.countryCode } }
-            : m.kind === 'hub_arrival'
-              ? { eventId, trackingNumber, occurredAt, status: 'IN_TRANSIT', location: hub(m.hub) }
-              : m.kind === 'out_for_delivery'
-                ? { eventId, trackingNumber, occurredAt, status: 'OUT_FOR_DELIVERY', location: destination }
-                : m.kind === 'failed_attempt'
-                  ? { eventId, trackingNumber, occurredAt, status: 'EXCEPTION', location: destination, detail: 'Recipient not available; second attempt on the next working day.' }
-                  : { eventId, trackingNumber, occurredAt, status: 'DELIVERED', location: destination, detail: `Signed by: ${shipment.shipTo.name.slice(0, 80)}` };
-        return { eventId, status: payload.status, occurredAt: m.at, payload };
-      });
+      .map((m) => ({ eventId: this.ids.uuid(), status: SWIFT_STATUS[m.kind], occurredAt: m.at, kind: m.kind, hub: 'hub' in m ? m.hub : -1 }));
     this.book.add(trackingNumber, events, random.fork('push'));
     return json(200, { trackingNumber, status: 'PICKED_UP' } satisfies S['HandoverResponse']);
+  }
+
+  /** An event's `TrackingEvent` payload, from its record and its shipment's addresses. */
+  private payloadOf(e: Parameters<RenderPayload<S['TrackingEvent']>>[0]): S['TrackingEvent'] {
+    const { eventId, trackingNumber } = e;
+    const occurredAt = iso(e.occurredAt);
+    if (e.kind === 'label_created') return { eventId, trackingNumber, status: 'LABEL_CREATED', occurredAt };
+    const { shipFrom, shipTo } = this.shipments.get(trackingNumber)!;
+    const hubCities = this.options.hubCities;
+    const destination: S['Location'] = { city: shipTo.city.slice(0, 50), countryCode: shipTo.countryCode };
+    // Literals, not `{ ...base, status }`: V8 gives every object built by a leading spread plus
+    // more properties a hidden class of its own (slow to build, megamorphic to read).
+    switch (e.kind) {
+      case 'picked_up':
+        return { eventId, trackingNumber, occurredAt, status: 'PICKED_UP', location: { city: shipFrom.city.slice(0, 50), countryCode: shipFrom.countryCode } };
+      case 'hub_arrival':
+      case 'hub_departure':
+        return { eventId, trackingNumber, occurredAt, status: 'IN_TRANSIT', location: { city: hubCities[e.hub % hubCities.length] ?? 'Hub', countryCode: shipFrom.countryCode } };
+      case 'out_for_delivery':
+        return { eventId, trackingNumber, occurredAt, status: 'OUT_FOR_DELIVERY', location: destination };
+      case 'failed_attempt':
+        return { eventId, trackingNumber, occurredAt, status: 'EXCEPTION', location: destination, detail: 'Recipient not available; second attempt on the next working day.' };
+      case 'delivered':
+        return { eventId, trackingNumber, occurredAt, status: 'DELIVERED', location: destination, detail: `Signed by: ${shipTo.name.slice(0, 80)}` };
+    }
   }
 
   private throttle(entry: OperationEntry, request: HttpRequest): HttpResponse | undefined {

@@ -198,6 +198,21 @@ describe('SwiftShip simulator', () => {
     expect(dropped).toEqual({ pushed: kept.pushed, logged: [], events: kept.events });
   });
 
+  it('builds each event\'s payload when asked: the same as pushed, in the tracking answer and in the truth as JSON', async () => {
+    const { call, label, clock, messages, swift } = swiftWorld({ transit: { ...FIXED_TRANSIT, failedAttemptProbability: 1 } });
+    const tn = await label();
+    await call('POST', `/v2/shipments/${tn}/handover`, { handedOverAt: new Date(clock.now()).toISOString(), location: 'x' });
+    await clock.advanceBy(100 * H);
+    const pushed = messages.map((m) => m.payload);
+    expect(pushed.map((p) => p.status)).toEqual(['LABEL_CREATED', 'PICKED_UP', 'IN_TRANSIT', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION', 'OUT_FOR_DELIVERY', 'EXCEPTION', 'OUT_FOR_DELIVERY', 'DELIVERED']);
+    expect(pushed[5]).toMatchObject({ detail: 'Recipient not available; second attempt on the next working day.' });
+    expect(pushed[9].detail).toMatch(/^Signed by: /);
+    expect((await call('GET', `/v2/shipments/${tn}`)).body.events).toEqual(pushed);
+    const truth = JSON.parse(JSON.stringify(swift.truth().events)) as Array<{ eventId: string; payload: unknown; pushes: unknown[] }>;
+    expect(truth.map((e) => e.payload)).toEqual(pushed);
+    expect(truth.every((e, i) => e.eventId === pushed[i].eventId && e.pushes.length === 1)).toBe(true);
+  });
+
   it('models failed delivery attempts as EXCEPTION then a new attempt', async () => {
     const { call, label, clock, swift } = swiftWorld({ transit: { ...FIXED_TRANSIT, failedAttemptProbability: 1 } });
     const tn = await label();
@@ -268,6 +283,20 @@ describe('Pelican Freight simulator', () => {
     expect(kept.pushed).toHaveLength(2);
     expect(kept.logged).toEqual(kept.pushed);
     expect(dropped).toEqual({ pushed: kept.pushed, logged: [] });
+  });
+
+  it('builds each Pelican event\'s payload when asked: the same as pushed and as the tracking poll answers', async () => {
+    const { call, label, clock, messages } = pelicanWorld({ rateLimit: null, transit: { ...FIXED_TRANSIT, failedAttemptProbability: 1 } });
+    const l = await label('shp-1');
+    await call('POST', `/api/labels/${l.label_id}/tender`, { tendered_ms: clock.now(), dock: 'DC-WEST dock 1' });
+    await clock.advanceBy(100 * H);
+    type Event = { event_uid: string; code: string; ts_ms: number; facility: string };
+    const order = (a: Event, b: Event) => a.ts_ms - b.ts_ms || (a.event_uid < b.event_uid ? -1 : 1);
+    const pushed = (messages.flatMap((m) => m.payload.events) as Event[]).sort(order);
+    expect(pushed.map((e) => e.code).sort()).toEqual(['AR', 'AR', 'DL', 'DP', 'DP', 'EX', 'EX', 'LC', 'OD', 'OD', 'OD', 'PU']);
+    expect(pushed.map((e) => e.facility)).toEqual(expect.arrayContaining(['Dortmund', 'Hamburg depot']));
+    const polled = ((await call('GET', `/api/tracking/${l.tracking_code}`)).body.events as Event[]).sort(order);
+    expect(polled).toEqual(pushed);
   });
 
   it('repeats events in later batches (never twice in one) and holds some back, at the configured rates', async () => {
