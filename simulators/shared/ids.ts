@@ -13,21 +13,23 @@ export class IdGenerator {
 
   /** `prefix` + `length` characters of lower-case letters and digits (`lbl_3k9…`). */
   lower(prefix: string, length: number): string {
-    return prefix + this.draw(LOWER, length);
+    return this.draw(prefix, LOWER, length);
   }
 
   /** `prefix` + `length` upper-case letters and digits (`PLC-7Q2M…`). */
   upper(prefix: string, length: number): string {
-    return prefix + this.draw(UPPER, length);
+    return this.draw(prefix, UPPER, length);
   }
 
   uuid(): string {
     return this.random.uuid();
   }
 
-  private draw(alphabet: string, length: number): string {
-    let out = '';
-    for (let i = 0; i < length; i++) out += alphabet[this.random.int(0, alphabet.length - 1)];
-    return out;
+  /** Joined, not concatenated: V8 keeps a string grown by += as a chain of its parts. */
+  private draw(prefix: string, alphabet: string, length: number): string {
+    const chars = new Array<string>(length + 1);
+    chars[0] = prefix;
+    for (let i = 1; i <= length; i++) chars[i] = alphabet[this.random.int(0, alphabet.length - 1)]!;
+    return chars.join('');
   }
 }
