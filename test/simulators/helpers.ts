@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { loadOpenApi } from '../../contracts/load.ts';
@@ -154,4 +155,17 @@ export function assertWebhookPayload(name: string, webhook: string, message: Bus
   const body = JSON.parse(message.body) as unknown;
   if (!validate(body)) throw new ConformanceError(`${message.channel} message ${message.id} violates ${name} webhook ${webhook}: ${JSON.stringify(validate.errors)}\n${message.body}`);
   return body;
+}
+
+/**
+ * A simulator's optional log: run the same scenario with the log kept and without it. With it, the
+ * log lists what was pushed; without it, the log is empty and everything else (the pushes, and
+ * whatever `rest` the run returns) is the same.
+ */
+export async function expectOptionalLog(run: (keep: boolean) => Promise<{ pushed: string[]; logged: string[]; rest?: unknown }>, pushes: number): Promise<void> {
+  const kept = await run(true);
+  const dropped = await run(false);
+  expect(kept.pushed.length).toBeGreaterThanOrEqual(pushes);
+  expect(kept.logged).toEqual(kept.pushed);
+  expect(dropped).toEqual({ ...kept, logged: [] });
 }
