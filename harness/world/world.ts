@@ -38,9 +38,9 @@ const TRANSIT = {
 };
 
 /**
- * The simulators keep no request log, push log, event log or stock timeline in a world: nothing reads them (the
- * history and the checks come from the recorder and the simulators' state), and a 100,000-order
- * day makes over a million requests and 600,000 pushes.
+ * The simulators keep no request log, push log, event log or stock timeline in a world: nothing
+ * reads them (the history and the checks come from the recorder and the simulators' state), and a
+ * 100,000-order day makes over a million requests and 600,000 pushes.
  */
 const NO_REQUEST_LOG = 0;
 

@@ -75,14 +75,15 @@ export async function readOrder(db: SqlExecutor, id: string): Promise<OrderRecor
   return row ? decodeOrder(row) : undefined;
 }
 
+/** Statuses after which the flow seldom touches an order again. */
+const SETTLED: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected']);
+
 /**
  * Orders in flight, kept in memory after every commit that touched them, so the outbox handlers
  * and consumers do not read (and parse) the order row at every step. The layer is the only
  * writer of its store; a stale entry is harmless anyway, because status changes are
  * compare-and-set (a miss re-reads the row). Bounded: the oldest entries are dropped first.
  */
-const SETTLED: ReadonlySet<OrderStatus> = new Set(['delivered', 'cancelled', 'rejected']);
-
 export class OrderCache {
   private readonly entries: BoundedMap<string, OrderRecord>;
 
