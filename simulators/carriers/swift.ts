@@ -75,6 +75,7 @@ export interface CarrierTruth {
 }
 
 const PROBLEM_BASE = 'https://developer.swiftship.test/problems/';
+const locationOf = (a: S['Address']): S['Location'] => ({ city: a.city.slice(0, 50), countryCode: a.countryCode });
 const SWIFT_STATUS = { picked_up: 'PICKED_UP', hub_arrival: 'IN_TRANSIT', hub_departure: 'IN_TRANSIT', out_for_delivery: 'OUT_FOR_DELIVERY', failed_attempt: 'EXCEPTION', delivered: 'DELIVERED' } as const;
 const SLUGS = { 'invalid-request': 'validation', 'malformed-json': 'validation', 'unsupported-media-type': 'validation', 'payload-too-large': 'validation' };
 
@@ -188,7 +189,7 @@ export class SwiftSimulator {
       getShipment: async ({ params }) => {
         const events = this.book.eventsOf(params.path.trackingNumber);
         if (!this.shipments.has(params.path.trackingNumber) || events.length === 0) return this.notFound(params.path.trackingNumber);
-        return json(200, { trackingNumber: params.path.trackingNumber, status: events.at(-1)!.payload.status, events: events.map((e) => e.payload) } satisfies S['ShipmentTracking']);
+        return json(200, { trackingNumber: params.path.trackingNumber, status: events.at(-1)!.status as S['ShipmentStatus'], events: events.map((e) => e.payload) } satisfies S['ShipmentTracking']);
       },
       confirmHandover: async ({ params, body }) => this.handover(params.path.trackingNumber, body),
     };
@@ -234,22 +235,22 @@ export class SwiftSimulator {
     const occurredAt = iso(e.occurredAt);
     if (e.kind === 'label_created') return { eventId, trackingNumber, status: 'LABEL_CREATED', occurredAt };
     const { shipFrom, shipTo } = this.shipments.get(trackingNumber)!;
-    const hubCities = this.options.hubCities;
-    const destination: S['Location'] = { city: shipTo.city.slice(0, 50), countryCode: shipTo.countryCode };
     // Literals, not `{ ...base, status }`: V8 gives every object built by a leading spread plus
     // more properties a hidden class of its own (slow to build, megamorphic to read).
     switch (e.kind) {
       case 'picked_up':
-        return { eventId, trackingNumber, occurredAt, status: 'PICKED_UP', location: { city: shipFrom.city.slice(0, 50), countryCode: shipFrom.countryCode } };
+        return { eventId, trackingNumber, occurredAt, status: 'PICKED_UP', location: locationOf(shipFrom) };
       case 'hub_arrival':
-      case 'hub_departure':
+      case 'hub_departure': {
+        const hubCities = this.options.hubCities;
         return { eventId, trackingNumber, occurredAt, status: 'IN_TRANSIT', location: { city: hubCities[e.hub % hubCities.length] ?? 'Hub', countryCode: shipFrom.countryCode } };
+      }
       case 'out_for_delivery':
-        return { eventId, trackingNumber, occurredAt, status: 'OUT_FOR_DELIVERY', location: destination };
+        return { eventId, trackingNumber, occurredAt, status: 'OUT_FOR_DELIVERY', location: locationOf(shipTo) };
       case 'failed_attempt':
-        return { eventId, trackingNumber, occurredAt, status: 'EXCEPTION', location: destination, detail: 'Recipient not available; second attempt on the next working day.' };
+        return { eventId, trackingNumber, occurredAt, status: 'EXCEPTION', location: locationOf(shipTo), detail: 'Recipient not available; second attempt on the next working day.' };
       case 'delivered':
-        return { eventId, trackingNumber, occurredAt, status: 'DELIVERED', location: destination, detail: `Signed by: ${shipTo.name.slice(0, 80)}` };
+        return { eventId, trackingNumber, occurredAt, status: 'DELIVERED', location: locationOf(shipTo), detail: `Signed by: ${shipTo.name.slice(0, 80)}` };
     }
   }
 
