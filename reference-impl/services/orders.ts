@@ -106,10 +106,6 @@ export class OrderCache {
     if (SETTLED.has(order.status)) this.entries.delete(order.id);
     else this.entries.set(order.id, copyOrder(order));
   }
-
-  forget(id: string): void {
-    this.entries.delete(id);
-  }
 }
 
 export async function insertOrder(unit: Unit, o: Omit<OrderRecord, 'timeline' | 'updatedAt'> & { detail: string }): Promise<void> {
