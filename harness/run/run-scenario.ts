@@ -9,7 +9,8 @@ import { Latency } from '../metrics/latency.ts';
 import { evaluateSlo } from '../metrics/slo.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { World } from '../world/world.ts';
-import { growHeapInSmallSteps } from './heap-growth.ts';
+import { expectedArrivals } from '../../simulators/storefront/profile.ts';
+import { sizeHeapGrowthFor } from './heap-growth.ts';
 import type { AvailabilitySample, ExceptionView, Observations, OrderView } from './observations.ts';
 
 export interface RunOptions {
@@ -34,10 +35,11 @@ export function replayCommand(scenario: Scenario, seed: number, defects: readonl
  * or the bound passes; then the invariant checkers, SLOs and metrics.
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
-  growHeapInSmallSteps();
   const world = new World({ scenario, seed: options.seed, defects: options.defects });
   const { clock } = world;
   const t0 = world.startMs;
+  const workload = world.workload.options;
+  sizeHeapGrowthFor(Math.min(workload.maxOrders, expectedArrivals(workload.rate, t0, t0 + workload.durationMs)));
   const rel = () => clock.now() - t0;
   const series = new Series();
   const availability: AvailabilitySample[] = [];
