@@ -23,8 +23,11 @@ export const SCHEMA: readonly string[] = [
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
   )`,
-  // The orders whose shipment was confirmed (for reconciliation); written once per order, never at intake.
-  `CREATE INDEX IF NOT EXISTS orders_shipment_confirmed ON orders (id) WHERE shipment_confirmed_at IS NOT NULL`,
+  // The orders whose shipment was confirmed (for reconciliation); written once per order, never at
+  // intake. UNIQUE so that SQLite probes it, not the primary key and the whole row, when asked
+  // whether one order has shipped. It replaces a non-unique index of the same rows.
+  `DROP INDEX IF EXISTS orders_shipment_confirmed`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS orders_shipped ON orders (id) WHERE shipment_confirmed_at IS NOT NULL`,
   // Responses stored per (partner, operation, Idempotency-Key) for byte-identical replays.
   `CREATE TABLE IF NOT EXISTS idempotency (
     partner TEXT NOT NULL,
