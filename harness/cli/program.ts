@@ -82,6 +82,7 @@ export function buildProgram(): Command {
     .option('--carrier-url <name=url>', 'base URL of a carrier (repeatable)', collect, [])
     .option('--defect <name>', 'switch on a known defect (repeatable)', collect, [])
     .option('--list-defects', 'list the defect switches and exit')
+    .option('--provider-states', "for Pact verification only: serve provider states at /_faultline/provider-states and accept the committed pacts' API keys")
     .action(lazy(() => import('./commands/serve.ts')));
 
   program

@@ -13,6 +13,7 @@ import {
   type LayerConfigInput,
 } from '../../reference-impl/config.ts';
 import { DEFECT_NAMES, type DefectName } from '../../reference-impl/defects.ts';
+import { PACT_API_KEYS } from '../contract-testing/states/layer.ts';
 import { formatProblems, pointerToPath, readSource, type LocatedProblem, type SourceDocument } from '../../runtime/files/yaml-source.ts';
 import { CARRIERS, DEFAULT_CATALOG, DEFAULT_SWIFT_WEBHOOK_SECRET, initialStock } from '../../simulators/shared/defaults.ts';
 import { UsageError } from '../cli/exit-codes.ts';
@@ -32,6 +33,8 @@ export interface ServeSettings {
   developmentKey: { key: string; source: 'FAULTLINE_API_KEY' | 'generated' } | undefined;
   /** Base URL per Transport target (`erp`, `wms@DC-EAST`, `carrier-swift`); absent = unreachable. */
   downstream: Record<string, string>;
+  /** `--provider-states`: serve the Pact provider states and accept the committed pacts' API keys. */
+  providerStates: boolean;
   /** What `createLayer` gets, already accepted by the layer's own `resolveConfig`. */
   layer: LayerConfigInput & { apiKeys: ApiKeyConfig[]; distributionCenters: DistributionCenterConfig[]; initialInventory: InitialStock[]; defects: DefectName[] };
 }
@@ -48,6 +51,7 @@ export interface ServeFlags {
   wmsUrl: string[];
   carrierUrl: string[];
   defect: string[];
+  providerStates?: boolean;
 }
 
 /** Environment variables `serve` reads. */
@@ -121,6 +125,8 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     developmentKey = fromEnv ? { key: fromEnv, source: SERVE_ENV.apiKey } : { key: `fl-dev-${randomBytes(12).toString('hex')}`, source: 'generated' };
     apiKeys = [{ key: developmentKey.key, partner: 'development', scopes: [...ALL_SCOPES] }];
   }
+  const providerStates = flags.providerStates === true;
+  if (providerStates) apiKeys = [...apiKeys, ...pactKeysFor(apiKeys, dcCodes, flags.config)];
 
   const layer: ServeSettings['layer'] = {
     apiKeys,
@@ -140,7 +146,20 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
     if (error instanceof LayerConfigError) throw new UsageError(flags.config ? `${flags.config}: ${error.message}` : error.message);
     throw error;
   }
-  return { host: flags.host, port, store, developmentKey, downstream, layer };
+  return { host: flags.host, port, store, developmentKey, downstream, layer, providerStates };
+}
+
+/**
+ * The keys the committed storefront pacts (and the stock state's WMS events) send, for the
+ * distribution centers this layer has. A configured key with the same value would be ambiguous.
+ */
+function pactKeysFor(configured: readonly ApiKeyConfig[], dcCodes: readonly string[], configFile: string | undefined): ApiKeyConfig[] {
+  const keys = PACT_API_KEYS.filter((k) => !k.partner.startsWith('wms@') || dcCodes.includes(k.partner.slice('wms@'.length)));
+  for (const k of keys) {
+    const i = configured.findIndex((c) => c.key === k.key);
+    if (i >= 0) throw new UsageError(`${configFile ?? 'the configuration'}: apiKeys[${i}] uses the key ${k.key}, which --provider-states gives to the pact partner ${k.partner}; choose another key`);
+  }
+  return keys;
 }
 
 function defaultStock(dc: string): Record<string, number> {

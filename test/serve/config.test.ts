@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/cli/exit-codes.ts';
 import { parseStoreUrl, resolveServeSettings, type ServeFlags } from '../../harness/serve/config.ts';
 import { ALL_SCOPES } from '../../reference-impl/config.ts';
+import { PACT_API_KEYS, PACT_KEYS } from '../../harness/contract-testing/states/layer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-serve-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,6 +97,23 @@ defects: [no-idempotency]
     expect(s.layer.initialInventory.filter((i) => i.distributionCenter === 'DC-NORTH')).toEqual([{ distributionCenter: 'DC-NORTH', sku: 'BRG-6204', uom: 'EA', onHand: 7 }]);
     expect(s.layer.initialInventory.filter((i) => i.distributionCenter === 'DC-WEST').length).toBeGreaterThan(3);
     expect(s.layer.defects).toEqual(['no-idempotency', 'ack-before-commit']);
+  });
+
+  it('--provider-states adds the pacts\' keys for the DCs this layer has, next to the configured or development key', () => {
+    const plain = resolveServeSettings(flags(), { FAULTLINE_API_KEY: 'dev-key-0001' });
+    expect(plain.providerStates).toBe(false);
+    expect(plain.layer.apiKeys.map((k) => k.partner)).toEqual(['development']);
+    const pact = resolveServeSettings(flags({ providerStates: true }), { FAULTLINE_API_KEY: 'dev-key-0001' });
+    expect(pact.providerStates).toBe(true);
+    expect(pact.developmentKey?.key).toBe('dev-key-0001');
+    expect(pact.layer.apiKeys.map((k) => k.partner)).toEqual(['development', ...PACT_API_KEYS.map((k) => k.partner)]);
+    // A layer without DC-EAST gets no WMS key for it.
+    const west = file('west.yaml', 'apiKeys:\n  - { key: fl-own-0001, partner: b2b-web, scopes: [orders:write] }\ndistributionCenters:\n  DC-WEST:\n');
+    expect(resolveServeSettings(flags({ config: west, providerStates: true }), {}).layer.apiKeys.map((k) => k.partner)).toEqual(['b2b-web', 'b2b-web', 'wms@DC-WEST', 'carrier-swift', 'carrier-pelican']);
+    const clash = file('clash.yaml', `apiKeys:\n  - { key: fl-own-0001, partner: erp-team, scopes: [exceptions:admin] }\n  - { key: ${PACT_KEYS.storefront}, partner: b2b-web, scopes: [orders:write] }\n`);
+    expect(usage(() => resolveServeSettings(flags({ config: clash, providerStates: true }), {}))).toBe(
+      `${clash}: apiKeys[1] uses the key ${PACT_KEYS.storefront}, which --provider-states gives to the pact partner b2b-web; choose another key`,
+    );
   });
 
   it('reads the credentials the layer presents downstream, and names a malformed one at file:line:col', () => {

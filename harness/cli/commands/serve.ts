@@ -50,6 +50,10 @@ function banner(settings: ServeSettings, url: string): string {
   lines.push(`  downstream  ${downstream.join(', ')}`);
   lines.push(`  DCs         ${settings.layer.distributionCenters.map((dc) => dc.code).join(', ')}`);
   lines.push(`  defects     ${settings.layer.defects.length > 0 ? settings.layer.defects.join(', ') : 'none'}`);
+  if (settings.providerStates) {
+    lines.push(`  Pact        provider states at ${url}/_faultline/provider-states and the pacts' API keys: anyone can place orders and set stock through them, so never in production`);
+    lines.push(`              verify with: npx faultline verify --provider integration-layer --base-url ${url}`);
+  }
   if (!settings.downstream.erp) lines.push('  (no ERP configured: orders are accepted as pending_validation and wait in the outbox)');
   lines.push('Stop with Ctrl-C.');
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@
 // storefront pacts), made true through the API itself: orders placed with a channel's key, stock
 // set by an inventoryAdjusted posted to the WMS webhook, as the WMS of that DC would.
 import type { components } from '../../../contracts/generated/openapi/commerce.ts';
+import type { ApiKeyConfig } from '../../../reference-impl/config.ts';
 import type { HttpHandler, Random } from '../../../runtime/ports.ts';
 import { ProviderStateError, type StateDefinition } from '../provider-states.ts';
 import { SimulatorCaller } from './support.ts';
@@ -16,6 +17,33 @@ export interface LayerStateTarget {
   /** Fresh idempotency keys and event ids. */
   random: Random;
 }
+
+/**
+ * The API keys the committed storefront pacts send (`X-API-Key`), and the WMS keys the stock
+ * state posts with. A layer verified against those pacts accepts them: the pact-provider tests'
+ * layer, and `faultline serve --provider-states`.
+ */
+export const PACT_KEYS = {
+  storefront: 'pact-b2b-web-key-0001',
+  wmsEast: 'pact-wms-east-key-0002',
+  wmsWest: 'pact-wms-west-key-0003',
+  swift: 'pact-swift-key-0004',
+  pelican: 'pact-pelican-key-0005',
+} as const;
+
+export const PACT_API_KEYS: readonly ApiKeyConfig[] = [
+  { key: PACT_KEYS.storefront, partner: 'b2b-web', channel: 'b2b-web', scopes: ['orders:write', 'orders:read', 'inventory:read'] },
+  { key: PACT_KEYS.wmsEast, partner: 'wms@DC-EAST', scopes: ['events:write'] },
+  { key: PACT_KEYS.wmsWest, partner: 'wms@DC-WEST', scopes: ['events:write'] },
+  { key: PACT_KEYS.swift, partner: 'carrier-swift', scopes: ['events:write'] },
+  { key: PACT_KEYS.pelican, partner: 'carrier-pelican', scopes: ['events:write'] },
+];
+
+/** The keys of PACT_API_KEYS that the states act with (`LayerStateTarget`'s `channelKeys`, `wmsKeys`). */
+export const PACT_STATE_KEYS = {
+  channelKeys: { 'b2b-web': PACT_KEYS.storefront },
+  wmsKeys: { 'DC-EAST': PACT_KEYS.wmsEast, 'DC-WEST': PACT_KEYS.wmsWest },
+} as const;
 
 /** The order a state places when its params give none: the storefront pact's example order. */
 export const DEFAULT_ORDER: components['schemas']['CreateOrderRequest'] = {
@@ -55,6 +83,8 @@ export function layerStates(target: LayerStateTarget): StateDefinition[] {
         const dc = current.status === 200 ? ((JSON.parse(current.body) as { uom: string; distributionCenters: Json[] }).distributionCenters.find((d) => d.distributionCenter === v.distributionCenter) ?? {}) : {};
         const uom = current.status === 200 ? (JSON.parse(current.body) as { uom: string }).uom : 'EA';
         const onHand = Number(dc.reserved ?? 0) + Number(v.available);
+        // Already true (a second verification on the same layer): the WMS contract has no zero adjustment.
+        if (current.status === 200 && onHand === Number(dc.onHand)) return { sku: v.sku!, available: Number(v.available) };
         const event = {
           eventId: target.random.uuid(),
           eventType: 'inventory.adjusted',

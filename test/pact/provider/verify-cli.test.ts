@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { faultline } from '../../cli/helpers.ts';
-import { startSim, type RunningSim } from '../support/sim.ts';
+import { startServe, startSim, type RunningSim } from '../support/sim.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-verify-'));
 const sims: RunningSim[] = [];
@@ -57,6 +57,32 @@ describe('faultline verify', () => {
     const out = plain(run.stdout);
     expect(run.code, out + run.stderr).toBe(1);
     expect(out).toMatch(/provider state "the ERP is in a maintenance window" could not be set: 4\d\d wms knows no provider state "the ERP is in a maintenance window"/);
+  });
+
+  it('passes against faultline serve --provider-states: the storefront pacts with their own keys and states, twice on the same layer', async () => {
+    const layer = await startServe(['--port', '0', '--store', 'sqlite::memory:', '--provider-states']);
+    sims.push(layer);
+    expect(layer.output()).toContain(`verify with: npx faultline verify --provider integration-layer --base-url ${layer.url}`);
+    for (const round of [1, 2]) {
+      const run = await faultline(['verify', '--provider', 'integration-layer', '--base-url', layer.url, '--junit', join(dir, `layer-${round}.junit.xml`)]);
+      const out = plain(run.stdout);
+      expect(run.code, `round ${round}: ${out}${run.stderr}`).toBe(0);
+      expect(out).toContain(`provider states: ${layer.url}/_faultline/provider-states`);
+      expect(out).toMatch(/✓ an order with an unknown API key \(POST \/v1\/orders\)/);
+      expect(out).toMatch(/PASS 7 interactions verified against integration-layer/);
+    }
+  });
+
+  it('finds no provider states on faultline serve without the flag, and says which interactions failed for it', async () => {
+    const layer = await startServe(['--port', '0', '--store', 'sqlite::memory:']);
+    sims.push(layer);
+    const states = await fetch(`${layer.url}/_faultline/provider-states`);
+    expect(states.status).toBe(404); // not a route of the commerce API
+    const run = await faultline(['verify', '--provider', 'integration-layer', '--base-url', layer.url, '--junit', join(dir, 'layer-none.junit.xml')]);
+    const out = plain(run.stdout);
+    expect(run.code, out + run.stderr).toBe(1);
+    expect(out).toContain('provider states: none set');
+    expect(out).toMatch(/✗ a read of an order \(GET \/v1\/orders\/[^)]+\) given "an order [^"]+ was placed by b2b-web"/);
   });
 
   it('usage errors: one sentence naming the provider, file or URL, exit 2, no stack trace', async () => {

@@ -16,22 +16,10 @@ import { PelicanSimulator, SwiftSimulator } from '../../../simulators/carriers/i
 import { ErpSimulator } from '../../../simulators/erp/index.ts';
 import { RecordingBus } from '../../../simulators/shared/event-sinks.ts';
 import { WmsSimulator } from '../../../simulators/wms/index.ts';
+import { PACT_API_KEYS, PACT_KEYS } from '../../../harness/contract-testing/states/layer.ts';
 
-export const KEYS = {
-  storefront: 'pact-b2b-web-key-0001',
-  wmsEast: 'pact-wms-east-key-0002',
-  wmsWest: 'pact-wms-west-key-0003',
-  swift: 'pact-swift-key-0004',
-  pelican: 'pact-pelican-key-0005',
-} as const;
-
-export const API_KEYS: ApiKeyConfig[] = [
-  { key: KEYS.storefront, partner: 'b2b-web', channel: 'b2b-web', scopes: ['orders:write', 'orders:read', 'inventory:read'] },
-  { key: KEYS.wmsEast, partner: 'wms@DC-EAST', scopes: ['events:write'] },
-  { key: KEYS.wmsWest, partner: 'wms@DC-WEST', scopes: ['events:write'] },
-  { key: KEYS.swift, partner: 'carrier-swift', scopes: ['events:write'] },
-  { key: KEYS.pelican, partner: 'carrier-pelican', scopes: ['events:write'] },
-];
+export const KEYS = PACT_KEYS;
+export const API_KEYS: ApiKeyConfig[] = [...PACT_API_KEYS];
 
 export interface Answer extends HttpResponse {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers loosely

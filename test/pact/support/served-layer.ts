@@ -9,13 +9,13 @@ import { InProcessTransport } from '../../../runtime/transport/in-process.ts';
 import { SqliteStore } from '../../../reference-impl/adapters/sqlite/sqlite-store.ts';
 import { createLayer, type Layer } from '../../../reference-impl/layer.ts';
 import { PROVIDER_STATES_PATH, ProviderStates } from '../../../harness/contract-testing/provider-states.ts';
-import { layerStates } from '../../../harness/contract-testing/states/layer.ts';
+import { layerStates, PACT_STATE_KEYS } from '../../../harness/contract-testing/states/layer.ts';
 import { PelicanSimulator, SwiftSimulator } from '../../../simulators/carriers/index.ts';
 import { ErpSimulator } from '../../../simulators/erp/index.ts';
 import { FaultlineRoutes } from '../../../simulators/shared/faultline-routes.ts';
 import { RecordingBus } from '../../../simulators/shared/event-sinks.ts';
 import { WmsSimulator } from '../../../simulators/wms/index.ts';
-import { API_KEYS, KEYS } from './layer-world.ts';
+import { API_KEYS } from './layer-world.ts';
 
 export interface ServedLayer {
   url: string;
@@ -42,7 +42,7 @@ export async function serveLayer(seed = 5): Promise<ServedLayer> {
   await layer.start();
   const states = new ProviderStates(
     'integration-layer',
-    layerStates({ call: layer.handler, channelKeys: { 'b2b-web': KEYS.storefront }, wmsKeys: { 'DC-EAST': KEYS.wmsEast, 'DC-WEST': KEYS.wmsWest }, random: random.fork('provider-states') }),
+    layerStates({ call: layer.handler, ...PACT_STATE_KEYS, random: random.fork('provider-states') }),
   );
   const routes = new FaultlineRoutes().add('POST', PROVIDER_STATES_PATH, states.route()).add('GET', PROVIDER_STATES_PATH, states.route());
   const server: RunningServer = await serveHandler(routes.wrap(layer.handler));
