@@ -10,6 +10,16 @@ export const RESULT_SCHEMA = 'https://faultline.dev/schemas/result/v1';
 
 export type Status = 'pass' | 'fail' | 'unknown';
 
+/** What outcomes add up to: fail if any fails, else unknown if any is unknown, else pass. */
+export function verdictOf(statuses: Iterable<Status>): Status {
+  let verdict: Status = 'pass';
+  for (const s of statuses) {
+    if (s === 'fail') return 'fail';
+    if (s === 'unknown') verdict = 'unknown';
+  }
+  return verdict;
+}
+
 export interface RunResult {
   schema: typeof RESULT_SCHEMA;
   faultline: { version: string };

@@ -1,3 +1,4 @@
+import { access, constants, mkdir } from 'node:fs/promises';
 import { UsageError } from './exit-codes.ts';
 
 /** Option values shared by the commands that serve or call HTTP: checked once, same messages. */
@@ -18,4 +19,24 @@ export function parseUrl(flag: string, text: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must be an http:// or https:// URL, got "${text}"`);
   return url;
+}
+
+/**
+ * Makes sure the output directory exists and can be written, before any work: a run or search
+ * that has finished must not be lost to an `--out` that names a file or a read-only place.
+ */
+export async function prepareOutDir(dir: string, flag = '--out'): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way (it or a parent is not a directory)'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'not writable here'
+          : ((error as Error).message ?? String(error));
+    throw new UsageError(`${flag} ${dir}: cannot write reports there: ${why}`);
+  }
 }

@@ -64,7 +64,7 @@ export function buildProgram(): Command {
 
   program
     .command('analyze')
-    .description('re-check and re-render a stored result.json')
+    .description('re-render a stored result.json and exit with its verdict (checks the file, does not re-run the checkers: replay the run for that)')
     .argument('<result>', 'a result.json written by faultline run')
     .option('--out <dir>', 'output directory (default: next to the result)')
     .option('--format <list>', 'outputs to write: md,junit,html', 'md,junit,html')

@@ -61,15 +61,6 @@ export interface CheckResult {
 
 export const MAX_ANOMALIES = 20;
 
-/** false outranks unknown, which outranks true (Jepsen's merge-valid). */
-export function mergeValid(values: Iterable<Validity>): Validity {
-  let result: Validity = true;
-  for (const v of values) {
-    if (v === false) return false;
-    if (v === 'unknown') result = 'unknown';
-  }
-  return result;
-}
 
 /** Builds a result from the anomalies found, keeping the first MAX_ANOMALIES. */
 export function resultOf(id: InvariantId, anomalies: Anomaly[], summaryOk: string, summaryFail: (n: number) => string): CheckResult {

@@ -2,9 +2,8 @@ import type { DefectName } from '../../reference-impl/defects.ts';
 import type { LayerStats } from '../../reference-impl/observability/stats.ts';
 import type { FaultStatus } from '../../simulators/faults/index.ts';
 import type { HttpResponse } from '../../runtime/ports.ts';
-import type { FaultOutcome, InvariantOutcome, ScenarioResult, Status } from '../../reports/result.ts';
+import { verdictOf, type FaultOutcome, type InvariantOutcome, type ScenarioResult, type Status } from '../../reports/result.ts';
 import { checkInvariants } from '../invariants/index.ts';
-import { mergeValid } from '../invariants/checker.ts';
 import { Latency } from '../metrics/latency.ts';
 import { evaluateSlo } from '../metrics/slo.ts';
 import type { Scenario } from '../scenario/model.ts';
@@ -328,7 +327,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
     return evaluateSlo(spec, value, value === null ? 'not measurable in this run (no data, or a fault never recovered)' : undefined);
   });
   const statuses: Status[] = [...invariants.map((i) => i.status), ...slos.map((s) => s.status)];
-  const verdict = mergeValid(statuses.map((s) => (s === 'pass' ? true : s === 'fail' ? false : 'unknown')));
+  const verdict = verdictOf(statuses);
   const count = (status: string) => views.filter((v) => v.status === status).length;
   return {
     id: scenario.id,
@@ -338,7 +337,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
     seed: options.seed,
     defects: [...options.defects],
     replay: obs.replay,
-    verdict: verdict === true ? 'pass' : verdict === false ? 'fail' : 'unknown',
+    verdict,
     settings: settingsOf(world, scenario, options, obs),
     invariants,
     slos,

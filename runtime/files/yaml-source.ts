@@ -55,7 +55,7 @@ export function parseSource(text: string, file: string): SourceDocument {
     file,
     pointer: '',
     ...position(error.pos[0]),
-    message: yamlMessage(error.code, error.message),
+    message: yamlMessage(error.code, error.message, /\.json$/i.test(file) ? 'JSON' : 'YAML'),
   }));
   const value = problems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
   const locate = (pointer: string, at: 'key' | 'value' = 'value'): Position => position(offsetOf(doc, pointer, at));
@@ -158,9 +158,10 @@ function rangeStart(node: unknown): number | undefined {
   return range ? range[0] : undefined;
 }
 
-function yamlMessage(code: string, message: string): string {
+/** `language`: what the file claims to be (a .json file is read by the same YAML 1.2 parser). */
+function yamlMessage(code: string, message: string, language: 'JSON' | 'YAML'): string {
   // The library's message ends with "at line L, column C" (we print the position ourselves).
   const text = message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
-  if (code === 'DUPLICATE_KEY') return 'duplicate key: a YAML mapping cannot repeat a key';
-  return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  if (code === 'DUPLICATE_KEY') return `duplicate key: a ${language === 'JSON' ? 'JSON object' : 'YAML mapping'} cannot repeat a key`;
+  return `invalid ${language}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }

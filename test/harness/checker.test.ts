@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkSafe, mergeValid, resultOf } from '../../harness/invariants/checker.ts';
+import { checkSafe, resultOf } from '../../harness/invariants/checker.ts';
+import { verdictOf } from '../../reports/result.ts';
 
 describe('checker results', () => {
-  it('merges validity as false > unknown > true', () => {
-    expect(mergeValid([true, true])).toBe(true);
-    expect(mergeValid([true, 'unknown', true])).toBe('unknown');
-    expect(mergeValid(['unknown', false, true])).toBe(false);
-    expect(mergeValid([])).toBe(true);
+  it('adds outcomes up as fail > unknown > pass (Jepsen\'s merge-valid)', () => {
+    expect(verdictOf(['pass', 'pass'])).toBe('pass');
+    expect(verdictOf(['pass', 'unknown', 'pass'])).toBe('unknown');
+    expect(verdictOf(['unknown', 'fail', 'pass'])).toBe('fail');
+    expect(verdictOf([])).toBe('pass');
   });
 
   it('a checker that throws gives unknown with the reason, never a pass', () => {

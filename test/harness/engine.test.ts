@@ -1,5 +1,5 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,14 @@ describe('faultline run (the engine, end to end)', () => {
     const bad = await faultline(['run', 'test/harness/fixtures/bad-scenario.yaml']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('test/harness/fixtures/bad-scenario.yaml:3:11: duration');
+    // An --out that cannot take reports is refused before the run, not after it.
+    const file = join(await mkdtemp(join(tmpdir(), 'faultline-run-')), 'a-file');
+    await writeFile(file, 'not a directory');
+    for (const out of [file, join(file, 'sub')]) {
+      const r = await faultline(['run', SCENARIO, '--out', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`faultline: --out ${out}: cannot write reports there: a file is in the way (it or a parent is not a directory)\n`);
+      expect(r.stdout).not.toContain('replay:');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -36,10 +36,15 @@ describe('faultline explore', () => {
   it('exits 0 when nothing breaks within the runs, and 2 on usage errors', async () => {
     const out = await mkdtemp(join(tmpdir(), 'faultline-explore-'));
     const r = await faultline(['explore', BASELINE, '--runs', '2', '--seed', '5', '--max-faults', '1', '--out', out], { timeoutMs: 120_000 });
+    await writeFile(join(out, 'repro-none.yaml'), 'a file, not a directory');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('No violation in 2 run(s)');
     expect((await faultline(['explore', BASELINE, '--runs', '0'])).code).toBe(2);
     expect((await faultline(['explore', 'test/harness/fixtures/bad-scenario.yaml'])).code).toBe(2);
+    // Refused before the search: a search that has run must not be lost to its --out.
+    const blocked = await faultline(['explore', BASELINE, '--out', join(out, 'repro-none.yaml', 'sub')]);
+    expect(blocked.code).toBe(2);
+    expect(blocked.stdout).toBe('');
   }, 180_000);
 
   it('finds and shrinks to the same failure with two worker processes as with one (the lowest-numbered failing run wins; shrink candidates start early)', async () => {

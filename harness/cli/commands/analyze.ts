@@ -2,13 +2,15 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { dirname } from 'node:path';
 import { readSource } from '../../../runtime/files/yaml-source.ts';
 import { isReporterName, writeReports, type ReporterName } from '../../../reports/index.ts';
-import type { RunResult } from '../../../reports/result.ts';
+import { verdictOf, type RunResult } from '../../../reports/result.ts';
 import schema from '../../../reports/result.schema.json' with { type: 'json' };
 import { EXIT, UsageError } from '../exit-codes.ts';
+import { prepareOutDir } from '../options.ts';
 
 /**
  * `faultline analyze RESULT`: re-renders a stored result.json (Markdown, JUnit, HTML) and exits
- * with its verdict, so a CI job can publish reports from a run made elsewhere. The stored result
+ * with its verdict, so a CI job can publish reports from a run made elsewhere. It checks the file
+ * against the result schema and that each verdict follows from the outcomes it sums up. The stored result
  * holds outcomes and metrics, not the raw history: to re-check invariants, replay the run with
  * the command it records.
  */
@@ -21,13 +23,19 @@ export default async function analyze(file: string, flags: { out?: string; forma
   const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
   if (!validate(source.value)) {
     const lines = (validate.errors ?? []).slice(0, 10).map((e) => {
-      const where = source.locate(e.instancePath);
-      return `${file}:${where.line}:${where.col}: ${e.instancePath || 'the result'} ${e.message ?? 'is invalid'}`;
+      const extra = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty: string }).additionalProperty) : undefined;
+      const pointer = extra === undefined ? e.instancePath : `${e.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const where = source.locate(pointer, extra === undefined ? 'value' : 'key');
+      const message = extra === undefined ? (e.message ?? 'is invalid') : 'is not a member the schema allows here';
+      return `${file}:${where.line}:${where.col}: ${pointer || 'the result'} ${message}`;
     });
     throw new UsageError(`${file} is not a faultline result (schema https://faultline.dev/schemas/result/v1):\n${lines.join('\n')}`);
   }
   const result = source.value as unknown as RunResult;
+  const contradiction = verdictContradiction(result);
+  if (contradiction) throw new UsageError(`${file}: ${contradiction}; the file was changed after the run, or written by something else`);
   const out = flags.out ?? dirname(file);
+  await prepareOutDir(out, flags.out ? '--out' : 'the directory of the result');
   const written = await writeReports(result, formats as ReporterName[], out);
   for (const f of written.failed) process.stderr.write(`faultline: the ${f.reporter} report could not be written: ${f.error}\n`);
   for (const s of result.scenarios) {
@@ -37,4 +45,18 @@ export default async function analyze(file: string, flags: { out?: string; forma
   process.stdout.write(`${result.verdict.toUpperCase()} · reports: ${written.written.join(', ')}\n`);
   if (written.failed.length > 0) return EXIT.internal;
   return result.verdict === 'pass' ? EXIT.ok : result.verdict === 'fail' ? EXIT.failed : EXIT.unknown;
+}
+
+/** Where a stored verdict disagrees with the outcomes it sums up (the verdict a CI job exits with). */
+function verdictContradiction(result: RunResult): string | undefined {
+  for (const [i, s] of result.scenarios.entries()) {
+    const outcomes = [...s.invariants.map((x) => ({ what: `invariant ${x.id}`, status: x.status })), ...s.slos.map((x) => ({ what: `SLO ${x.expression}`, status: x.status }))];
+    const expected = verdictOf(outcomes.map((o) => o.status));
+    if (s.verdict !== expected) {
+      const why = outcomes.filter((o) => o.status === expected).map((o) => `${o.what} ${o.status}`);
+      return `scenarios[${i}] (${s.id}) has the verdict ${s.verdict}, but its outcomes make it ${expected}${why.length ? ` (${why.slice(0, 3).join(', ')}${why.length > 3 ? ', …' : ''})` : ''}`;
+    }
+  }
+  const expected = verdictOf(result.scenarios.map((s) => s.verdict));
+  return result.verdict === expected ? undefined : `the verdict is ${result.verdict}, but its scenarios make it ${expected}`;
 }

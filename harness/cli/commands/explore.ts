@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { explore, reproYaml } from '../../explore/explore.ts';
 import { loadScenario, ScenarioError } from '../../scenario/load.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
+import { prepareOutDir } from '../options.ts';
 import { parseCommon } from './run.ts';
 
 export interface ExploreFlags {
@@ -33,6 +34,7 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
     if (error instanceof ScenarioError) throw new UsageError(`invalid scenario, nothing was explored:\n${error.message}`);
     throw error;
   }
+  await prepareOutDir(flags.out);
   const searchSeed = seed ?? scenario.seed;
   const out = process.stdout;
   out.write(`faultline explore ${file}: up to ${runs} run(s), at most ${maxFaults} fault(s) per plan, search seed ${searchSeed}${defects.length ? `, defects ${defects.join(', ')}` : ''}${jobs > 1 ? `, ${jobs} runs at a time` : ''}\n`);

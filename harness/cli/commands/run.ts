@@ -1,6 +1,6 @@
 import { isDefectName, DEFECT_NAMES, type DefectName } from '../../../reference-impl/defects.ts';
 import { isReporterName, REPORTERS, writeReports, type ReporterName } from '../../../reports/index.ts';
-import { RESULT_SCHEMA, type RunResult, type ScenarioResult } from '../../../reports/result.ts';
+import { RESULT_SCHEMA, verdictOf, type RunResult, type ScenarioResult } from '../../../reports/result.ts';
 import { parseSeed } from '../../../runtime/random/seed.ts';
 import { contractHashes } from '../../run/contract-hashes.ts';
 import { runScenario } from '../../run/run-scenario.ts';
@@ -9,6 +9,7 @@ import { ScenarioPool } from '../../run/scenario-process.ts';
 import { listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
+import { prepareOutDir } from '../options.ts';
 import { Progress } from '../progress.ts';
 import { VERSION } from '../program.ts';
 
@@ -60,6 +61,7 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
   const jobs = Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs ${flags.jobs}: expected a whole number of processes from 1 to 64`);
   const loaded = loadAll(paths);
+  await prepareOutDir(flags.out);
   const scenarios = loaded.map((l) => l.scenario);
   // Several scenarios at once share the terminal: plain lines then.
   const interactive = flags.progress && jobs === 1 && process.stderr.isTTY === true && !process.env.CI;
@@ -98,7 +100,7 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
   };
   // Results keep the order of the files, whatever order the scenarios finish in.
   const results = await mapAtMost(loaded, jobs, runOne).finally(() => pool?.close());
-  const verdict = results.some((r) => r.verdict === 'fail') ? 'fail' : results.some((r) => r.verdict === 'unknown') ? 'unknown' : 'pass';
+  const verdict = verdictOf(results.map((r) => r.verdict));
   const runResult: RunResult = { schema: RESULT_SCHEMA, faultline: { version: VERSION }, contracts: contractHashes(), verdict, scenarios: results };
   const written = await writeReports(runResult, formats as ReporterName[], flags.out, { wallMs: Number(process.hrtime.bigint() - started) / 1e6, scenarioWallMs: wall });
   for (const f of written.failed) process.stderr.write(`faultline: the ${f.reporter} report could not be written: ${f.error}\n`);
