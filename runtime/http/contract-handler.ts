@@ -52,9 +52,9 @@ export function createContractHandler<Operations>(
     const found = findOperation(operations, request.method, pathname);
     if (!('entry' in found)) {
       if (options.extra) return options.extra(request);
-      return found.methodMismatch
-        ? problem(405, 'Method not allowed', `${request.method} is not allowed on ${pathname}`)
-        : problem(404, 'Not found', `no operation of the ${contractName} API matches ${request.method} ${pathname}`);
+      return found.allowed.length > 0
+        ? problem(405, 'Method not allowed', `${request.method} is not allowed on ${pathname}; it takes ${found.allowed.join(', ')}`, { type: 'method-not-allowed', headers: { allow: found.allowed.join(', ') } })
+        : problem(404, 'Not found', `no operation of the ${contractName} API matches ${request.method} ${pathname}`, { type: 'not-found' });
     }
     const { entry } = found;
     if (options.before) {

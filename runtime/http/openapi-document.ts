@@ -112,18 +112,18 @@ function specificity(template: string): number {
   return template.split('/').reduce((n, seg) => n + (seg.startsWith('{') ? 1 : 3), 0);
 }
 
-/** Finds the operation a request addresses. `methodMismatch` means the path exists under another method. */
+/** Finds the operation a request addresses; otherwise `allowed` lists the methods the path takes (none: no such path). */
 export function findOperation(
   operations: OperationEntry[],
   method: string,
   path: string,
-): { entry: OperationEntry; params: Record<string, string> } | { methodMismatch: boolean } {
-  let methodMismatch = false;
+): { entry: OperationEntry; params: Record<string, string> } | { allowed: string[] } {
+  const allowed: string[] = [];
   for (const entry of operations) {
     const params = entry.match(path);
     if (!params) continue;
     if (entry.method === method) return { entry, params };
-    methodMismatch = true;
+    if (!allowed.includes(entry.method)) allowed.push(entry.method);
   }
-  return { methodMismatch };
+  return { allowed };
 }

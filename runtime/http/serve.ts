@@ -29,12 +29,19 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
   const app = Fastify({ bodyLimit, logger: false, return503OnClosing: true, forceCloseConnections: true });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((err, _req, reply) => {
+  // What Fastify refuses before the handler sees the request (a body over the limit, a broken
+  // request), answered in the problem types the contracts name.
+  app.setErrorHandler((err, req, reply) => {
     const error = err as { statusCode?: number; message: string };
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    const title = status === 413 ? 'Payload too large' : status === 500 ? 'Internal error' : 'Bad request';
-    const detail = status === 413 ? `request body exceeds ${bodyLimit} bytes` : status === 500 ? 'the server failed to handle the request' : error.message;
-    const res = problem(status, title, detail);
+    const instance = req.url.split('?')[0]!;
+    const declared = Number(req.headers['content-length']);
+    const res =
+      status === 413
+        ? problem(413, 'Payload too large', `The request body is ${Number.isFinite(declared) && declared > bodyLimit ? `${declared} bytes` : `over ${bodyLimit} bytes`}; the limit is ${bodyLimit} bytes.`, { type: 'payload-too-large', extra: { instance } })
+        : status === 500
+          ? problem(500, 'Internal error', 'the server failed to handle the request', { extra: { instance } })
+          : problem(status, 'Invalid request', error.message, { type: 'invalid-request', extra: { instance } });
     void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
   });
   options.setup?.(app);

@@ -53,8 +53,13 @@ describe('contract handler', () => {
 
   it('answers what the contract forbids with problem+json naming the field', async () => {
     const key = { 'idempotency-key': 'abcd-1234' };
-    expect((await problemOf(send('GET', '/nowhere'))).status).toBe(404);
-    expect((await problemOf(send('DELETE', '/items/BRG-6204'))).status).toBe(405);
+    const nowhere = await problemOf(send('GET', '/nowhere'));
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.type).toBe('https://faultline.dev/problems/not-found');
+    const wrongMethod = await send('DELETE', '/items/BRG-6204');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('GET'); // RFC 9110: a 405 names the methods the resource takes
+    expect(JSON.parse(wrongMethod.body)).toMatchObject({ type: 'https://faultline.dev/problems/method-not-allowed', detail: 'DELETE is not allowed on /items/BRG-6204; it takes GET' });
     const badPath = await problemOf(send('GET', '/items/lower-case'));
     expect(badPath.status).toBe(400);
     expect(badPath.body.errors?.[0]?.pointer).toBe('/path/sku');

@@ -63,10 +63,17 @@ describe('Transport: undici over real HTTP', () => {
   it('answers an oversized body with 413 problem+json', async () => {
     const server = await serveHandler(echoHandler, { bodyLimit: 1024 });
     const transport = new UndiciTransport({ targets: { echo: server.url } });
-    const res = await transport.send('echo', { method: 'POST', path: '/x', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(4096) });
+    const res = await transport.send('echo', { method: 'POST', path: '/x?y=1', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(4096) });
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toBe('application/problem+json');
-    expect(JSON.parse(res.body)).toMatchObject({ status: 413, title: 'Payload too large' });
+    // The contracts' problem type, the path as instance, and the declared size.
+    expect(JSON.parse(res.body)).toEqual({
+      type: 'https://faultline.dev/problems/payload-too-large',
+      title: 'Payload too large',
+      status: 413,
+      detail: 'The request body is 4096 bytes; the limit is 1024 bytes.',
+      instance: '/x',
+    });
     await transport.close();
     await server.close();
   });

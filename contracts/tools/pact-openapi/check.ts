@@ -67,7 +67,7 @@ export class ContractCheck {
     const findings: Finding[] = [];
     const found = findOperation(this.operations, request.method, request.path.split('?')[0]!);
     if (!('entry' in found)) {
-      const why = found.methodMismatch ? `${request.path} exists in ${this.file} but not with ${request.method}` : `${request.method} ${request.path} is not an operation of ${this.file}`;
+      const why = found.allowed.length > 0 ? `${request.path} exists in ${this.file} but not with ${request.method}` : `${request.method} ${request.path} is not an operation of ${this.file}`;
       return [{ where: 'request', message: why }];
     }
     const { entry, params } = found;
