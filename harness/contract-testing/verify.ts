@@ -298,6 +298,13 @@ export function renderSummary(report: VerificationReport): string {
     for (const m of i.mismatches) lines.push(`      ${m}`);
   }
   for (const e of report.errors) lines.push(`  ✗ ${e}`);
+  const refused = failed.filter((i) => i.mismatches.some((m) => /^status: expected \d+ but was 40[13]$/.test(m)));
+  if (refused.length > 1 && refused.length * 2 >= failed.length) {
+    lines.push('');
+    lines.push(
+      `  hint: ${refused.length} interactions were refused with 401/403. The pacts leave credentials to the provider's own set-up; pass yours with --header, e.g. --header 'Authorization: Bearer TOKEN' or --header 'X-API-Key: KEY'.`,
+    );
+  }
   lines.push('');
   lines.push(
     report.passed

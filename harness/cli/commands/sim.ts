@@ -129,7 +129,7 @@ async function serve(kind: Served, options: SimOptions, seed: number): Promise<n
     case 'erp': {
       const erp = new ErpSimulator(ports);
       simulator = erp;
-      settings = `duplicateReferencePolicy=${erp.options.duplicateReferencePolicy}, ${erp.options.customers.length} customers, ${erp.options.items.length} items, warehouses ${erp.options.warehouses.join(' ')}`;
+      settings = `duplicateReferencePolicy=${erp.options.duplicateReferencePolicy}, ${erp.options.customers.length} customers, ${erp.options.items.length} items, warehouses ${erp.options.warehouses.join(' ')}\n  auth: every call needs Authorization: Bearer <any token>, as the ERP contract says (faultline verify: --header 'Authorization: Bearer x')`;
       break;
     }
     case 'wms': {

@@ -85,6 +85,17 @@ describe('faultline verify', () => {
     expect(out).toMatch(/✗ a read of an order \(GET \/v1\/orders\/[^)]+\) given "an order [^"]+ was placed by b2b-web"/);
   });
 
+  it('against faultline sim erp without its bearer token: the banner says it, and the failed run hints at --header', async () => {
+    const erp = await sim(['erp', '--port', '0']);
+    expect(erp.output()).toContain("auth: every call needs Authorization: Bearer <any token>, as the ERP contract says (faultline verify: --header 'Authorization: Bearer x')");
+    const bare = await faultline(['verify', '--provider', 'erp', '--base-url', erp.url, '--junit', join(dir, 'erp-bare.junit.xml')]);
+    expect(bare.code).toBe(1);
+    expect(plain(bare.stdout)).toMatch(/hint: \d+ interactions were refused with 401\/403\. The pacts leave credentials to the provider's own set-up; pass yours with --header/);
+    const withToken = await faultline(['verify', '--provider', 'erp', '--base-url', erp.url, '--header', 'Authorization: Bearer x', '--junit', join(dir, 'erp.junit.xml')]);
+    expect(withToken.code, plain(withToken.stdout)).toBe(0);
+    expect(plain(withToken.stdout)).not.toContain('hint:');
+  });
+
   it('usage errors: one sentence naming the provider, file or URL, exit 2, no stack trace', async () => {
     const bad = join(dir, 'broken.json');
     writeFileSync(bad, '{\n  "consumer": { "name": "integration-layer" },\n  "provider": { "name": "wms" }\n  "interactions": []\n}\n');
