@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPactFile, checkPacts, formatProblem, providerTarget, readPactFile, renderReport } from '../../contracts/tools/pact-openapi/index.ts';
@@ -113,6 +115,18 @@ describe('Pact ⇄ OpenAPI: each hand-made bad pact fails with the precise probl
       `${bad('unknown-provider')}: provider "sap" is not a system of the landscape (erp, wms, carrier-<name>, integration-layer, or <name>-events for messages)`,
     ]);
     expect(lines(join(DIR, 'nowhere.json'))).toEqual([`${join(DIR, 'nowhere.json')} does not exist`]);
+    // V8 gives no position for these: the line and column are found, and its copy of the text is left out.
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-pact-json-'));
+    const cases: Array<[string, string]> = [
+      ['garbage', ':1:1: is not valid JSON: Unexpected token \'g\''],
+      ['{\n  "consumer": [1,]\n}', ':2:18: is not valid JSON: Unexpected token \']\''],
+      ['{\n  "consumer": ', ':2:15: is not valid JSON: Unexpected end of JSON input'],
+    ];
+    for (const [i, [text, expected]] of cases.entries()) {
+      const file = join(dir, `broken-${i}.json`);
+      writeFileSync(file, text);
+      expect(lines(file)).toEqual([`${file}${expected}`]);
+    }
   });
 
   it('the bad folder as a whole: every file fails, none throws', () => {

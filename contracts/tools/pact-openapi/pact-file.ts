@@ -70,7 +70,7 @@ export function readPactFile(file: string): PactFile {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new PactFileError(`${file}${jsonErrorPosition(text, error as Error)}: is not valid JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '')}`);
+    throw new PactFileError(`${file}${jsonErrorPosition(text, error as Error)}: is not valid JSON: ${(error as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, [\s\S]* is not valid JSON$/, '')}`);
   }
   if (!isObject(raw)) throw new PactFileError(`${file} is not a pact file: its top level is not an object`);
   const consumer = isObject(raw.consumer) ? raw.consumer.name : undefined;
@@ -186,10 +186,37 @@ function parseJsonText(where: string, text: string, contentType: string | undefi
 }
 
 /** `:line:col` of a JSON.parse error, when Node names a position. */
+/**
+ * Where JSON.parse stopped, for the messages V8 gives without a position ("Unexpected token 'g',
+ * "garbage" is not valid JSON"): the shortest prefix that fails for a reason other than ending
+ * too early ends with the offending character. (A prefix fails like that only if every longer one
+ * does, so a binary search finds it.)
+ */
+function firstBadOffset(text: string): number {
+  const failsInside = (k: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, k));
+      return false;
+    } catch (error) {
+      const message = (error as Error).message;
+      const at = /position (\d+)/.exec(message);
+      return !/end of JSON input|Unterminated/.test(message) && (!at || Number(at[1]) < k);
+    }
+  };
+  let lo = 1;
+  let hi = text.length;
+  if (!failsInside(hi)) return text.length; // it ended too early: point at the end
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failsInside(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
 function jsonErrorPosition(text: string, error: Error): string {
   const m = /position (\d+)/.exec(error.message);
-  if (!m) return '';
-  const offset = Number(m[1]);
+  const offset = m ? Number(m[1]) : firstBadOffset(text);
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const col = offset - before.lastIndexOf('\n');
