@@ -40,7 +40,7 @@ const send = (method: string, path: string, body?: string, headers: Record<strin
 const problemOf = async (p: ReturnType<typeof send>) => {
   const res = await p;
   expect(res.headers['content-type']).toBe('application/problem+json');
-  return { status: res.status, body: JSON.parse(res.body) as { detail: string; errors?: Array<{ pointer: string; message: string }> } };
+  return { status: res.status, body: JSON.parse(res.body) as { type: string; detail: string; errors?: Array<{ pointer: string; message: string }> } };
 };
 
 describe('contract handler', () => {
