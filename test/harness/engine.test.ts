@@ -74,6 +74,10 @@ describe('faultline run (the engine, end to end)', () => {
     const r = await faultline(['run', SCENARIO, '--out', dir, '--format', 'json,junit', '--defect', 'ignore-retry-after']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('not holding: retry-after-respected=fail');
+    // What broke, in the log: the finding and the first violation with its trace id.
+    expect(r.stdout).toMatch(
+      /\n {2}retry-after-respected: (\d+) call\(s\) made before the Retry-After had passed\n {4}first: POST \/v2\/shipments to carrier-swift at [0-9:]+: carrier-swift had answered 429 with Retry-After "1" at [0-9:]+, so not before [0-9:]+; \d+ more \(the reports list the first 20\)\n {2}replay: /,
+    );
     expect(r.stdout).toContain(`replay: npx faultline run ${SCENARIO} --seed 5 --defect ignore-retry-after`);
     const xml = await readFile(join(dir, 'junit.xml'), 'utf8');
     expect(xml).toMatch(/name="invariant retry-after-respected"><failure message="\d+ call\(s\) made before the Retry-After had passed"/);

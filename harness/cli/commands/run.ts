@@ -52,6 +52,21 @@ function loadAll(paths: string[]): Array<{ file: string; scenario: Scenario }> {
   return scenarios;
 }
 
+/**
+ * For each invariant that does not hold: its one-line finding and the first violation with its
+ * trace id (the reports have them all), so a CI log says what broke without opening a file.
+ */
+function whatBroke(result: ScenarioResult): string {
+  const lines: string[] = [];
+  for (const i of result.invariants) {
+    if (i.status === 'pass') continue;
+    lines.push(`  ${i.id}: ${i.status === 'unknown' ? `could not decide: ${i.reason ?? i.summary}` : i.summary}`);
+    const first = i.anomalies[0];
+    if (first) lines.push(`    first: ${first.message}${first.traceIds.length ? ` (trace ${first.traceIds[0]})` : ''}${i.anomalyCount > 1 ? `; ${i.anomalyCount - 1} more (the reports list ${i.anomalies.length === i.anomalyCount ? 'all' : `the first ${i.anomalies.length}`})` : ''}`);
+  }
+  return lines.length ? `\n${lines.join('\n')}` : '';
+}
+
 /** `faultline run [FILES|DIRS]`: runs scenarios and writes result.json, summary.md, junit.xml, report.html. */
 export default async function run(paths: string[], flags: RunFlags): Promise<number> {
   const { seed, defects } = parseCommon(flags);
@@ -93,6 +108,7 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
     out.write(
       `${result.verdict.toUpperCase()} ${scenario.id}: ${result.counts.ordersAcknowledged} orders acknowledged, ack p99 ${result.metrics.orderAckLatencyMs.p99} ms, ${(wall[scenario.id]! / 1000).toFixed(1)} s wall` +
         (failing.length || slos.length ? `\n  not holding: ${[...failing, ...slos].join(', ')}` : '') +
+        whatBroke(result) +
         (result.verdict !== 'pass' ? `\n  replay: ${result.replay}` : '') +
         '\n',
     );
