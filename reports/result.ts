@@ -94,6 +94,12 @@ export interface Counts {
   ordersSubmitted: number;
   ordersAcknowledged: number;
   ordersRejected: number;
+  /**
+   * The rejected orders by reason, keys sorted: the problem type of a refusal at intake
+   * (`insufficient-stock`, `credit-refused`…) or the reason of a rejection after acknowledgement
+   * (`credit_refused`…). Absent in results written before it existed.
+   */
+  rejectionsByReason?: Record<string, number>;
   ordersCancelled: number;
   ordersBooked: number;
   ordersShipped: number;

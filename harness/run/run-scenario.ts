@@ -156,6 +156,18 @@ function isQuiet(world: World, stats: LayerStats): boolean {
 }
 
 /** What still moves in the world, or undefined when nothing does. */
+/** A refusal's problem type without its base (`…/problems/insufficient-stock` → `insufficient-stock`), or its status. */
+function problemSlug(refusal: { status: number; type?: string }): string {
+  return refusal.type ? (refusal.type.split('/').at(-1) ?? refusal.type) : `http-${refusal.status}`;
+}
+
+/** Occurrences per value, keys sorted (the result must not depend on the order things happened in). */
+function tally(values: readonly string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export function unsettled(world: World, stats: LayerStats): string | undefined {
   if (!world.workload.idle()) return `the storefront has ${world.workload.stats().pending} operation(s) pending`;
   if (stats.outbox.backlog > 0) return `outbox backlog ${stats.outbox.backlog}`;
@@ -329,6 +341,8 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
   const statuses: Status[] = [...invariants.map((i) => i.status), ...slos.map((s) => s.status)];
   const verdict = verdictOf(statuses);
   const count = (status: string) => views.filter((v) => v.status === status).length;
+  const refused = [...obs.recorder.orders.values()].filter((o) => o.refusal && o.acks.length === 0);
+  const rejectedLater = views.filter((v) => v.status === 'rejected');
   return {
     id: scenario.id,
     file: scenario.file,
@@ -345,7 +359,8 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
     counts: {
       ordersSubmitted: submitted,
       ordersAcknowledged: ackIds.size,
-      ordersRejected: [...obs.recorder.orders.values()].filter((o) => o.refusal && o.acks.length === 0).length + count('rejected'),
+      ordersRejected: refused.length + rejectedLater.length,
+      rejectionsByReason: tally([...refused.map((o) => problemSlug(o.refusal!)), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
       ordersCancelled: count('cancelled'),
       ordersBooked: new Set(obs.erp.salesOrders.map((s) => s.document.externalReference)).size,
       ordersShipped: shipped,

@@ -75,6 +75,7 @@ function scenarioSection(s: ScenarioResult): string {
 <p>${h(s.description)}</p>
 <p class="replay">Replay: <code>${h(s.replay)}</code></p>
 <table class="kv"><tr><td>orders submitted / acknowledged / booked / shipped / invoiced</td><td>${s.counts.ordersSubmitted} / ${s.counts.ordersAcknowledged} / ${s.counts.ordersBooked} / ${s.counts.ordersShipped} / ${s.counts.ordersInvoiced}</td></tr>
+<tr><td>orders rejected${s.counts.rejectionsByReason ? ', by reason' : ''}</td><td>${s.counts.ordersRejected}${rejectionReasons(s.counts.rejectionsByReason)}</td></tr>
 <tr><td>ack latency p50 / p99 / max</td><td>${formatMs(m.orderAckLatencyMs.p50)} / ${formatMs(m.orderAckLatencyMs.p99)} / ${formatMs(m.orderAckLatencyMs.max)}</td></tr>
 <tr><td>ERP posting lag p50 / p99</td><td>${formatMs(m.erpPostingLagMs.p50)} / ${formatMs(m.erpPostingLagMs.p99)}</td></tr>
 <tr><td>invoice delay p50 / p99</td><td>${formatMs(m.invoiceDelayMs.p50)} / ${formatMs(m.invoiceDelayMs.p99)}</td></tr>
@@ -97,3 +98,8 @@ th{background:#f9fafb}.kv td:first-child{color:#6b7280;width:40%}.pass{color:#15
 code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}.replay code{user-select:all}.excerpt{font-size:.9em;color:#374151}
 .charts{display:grid;grid-template-columns:1fr;gap:.5rem}svg{max-width:100%;height:auto}.chart-title{font-weight:600;font-size:13px}
 .tick{font-size:11px;fill:#6b7280}.grid{stroke:#e5e7eb}.band{fill:#fde68a;opacity:.45}footer{margin-top:3rem;color:#6b7280;font-size:.85em}`;
+
+function rejectionReasons(byReason: Record<string, number> | undefined): string {
+  const entries = Object.entries(byReason ?? {});
+  return entries.length ? `: ${entries.map(([reason, n]) => `${h(reason)} ${n}`).join(', ')}` : '';
+}

@@ -42,6 +42,11 @@ describe('faultline run (the engine, end to end)', () => {
     const validate = new Ajv2020({ allErrors: true, strict: false }).compile(schema);
     expect(validate(JSON.parse(text)), JSON.stringify(validate.errors)).toBe(true);
     expect(text).not.toContain(process.cwd()); // no absolute paths
+    // Every rejected order has a reason, counted once; keys sorted.
+    const counts = (JSON.parse(text) as RunResult).scenarios[0]!.counts;
+    const reasons = counts.rejectionsByReason!;
+    expect(Object.values(reasons).reduce((a, b) => a + b, 0)).toBe(counts.ordersRejected);
+    expect(Object.keys(reasons)).toEqual(Object.keys(reasons).sort());
     const dir = await mkdtemp(join(tmpdir(), 'faultline-run-'));
     const again = await faultline(['run', SCENARIO, '--out', dir, '--format', 'json']);
     expect(again.code).toBe(0);
@@ -76,7 +81,7 @@ describe('faultline run (the engine, end to end)', () => {
     expect(r.stdout).toContain('not holding: retry-after-respected=fail');
     // What broke, in the log: the finding and the first violation with its trace id.
     expect(r.stdout).toMatch(
-      /\n {2}retry-after-respected: (\d+) call\(s\) made before the Retry-After had passed\n {4}first: POST \/v2\/shipments to carrier-swift at [0-9:]+: carrier-swift had answered 429 with Retry-After "1" at [0-9:]+, so not before [0-9:]+; \d+ more \(the reports list the first 20\)\n {2}replay: /,
+      /\n {2}retry-after-respected: (\d+) call\(s\) made before the Retry-After had passed\n {4}first: POST \/v2\/shipments to carrier-swift at [0-9:]+: carrier-swift had answered 429 with Retry-After "1" at [0-9:]+, so not before [0-9:]+; \d+ more \(result\.json lists the first 20\)\n {2}replay: /,
     );
     expect(r.stdout).toContain(`replay: npx faultline run ${SCENARIO} --seed 5 --defect ignore-retry-after`);
     const xml = await readFile(join(dir, 'junit.xml'), 'utf8');

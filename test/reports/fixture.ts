@@ -16,7 +16,7 @@ const base = (id: string): ScenarioResult => ({
   ],
   slos: [{ id: 'order_ack_p99_ms', expression: 'order_ack_p99_ms < 300', status: 'pass', observed: 120, threshold: 300, comparator: '<', unit: 'ms' }],
   faults: [{ id: 'erp-down', kind: 'downtime', target: 'erp', fromMs: 1_800_000, toMs: 3_600_000, fired: 340, recoveryMs: 95_000 }],
-  counts: { ordersSubmitted: 125, ordersAcknowledged: 120, ordersRejected: 5, ordersCancelled: 2, ordersBooked: 118, ordersShipped: 110, ordersDelivered: 100, ordersInvoiced: 110, returns: 3, clientRetries: 4, doubleSubmissions: 2, exceptionsRaised: 1, exceptionsReplayed: 1 },
+  counts: { ordersSubmitted: 125, ordersAcknowledged: 120, ordersRejected: 5, rejectionsByReason: { 'credit-refused': 2, 'insufficient<stock>': 3 }, ordersCancelled: 2, ordersBooked: 118, ordersShipped: 110, ordersDelivered: 100, ordersInvoiced: 110, returns: 3, clientRetries: 4, doubleSubmissions: 2, exceptionsRaised: 1, exceptionsReplayed: 1 },
   metrics: {
     orderAckLatencyMs: { count: 125, p50: 40, p90: 80, p99: 120, max: 800 },
     erpPostingLagMs: { count: 118, p50: 200, p90: 900_000, p99: 1_700_000, max: 1_800_000 },

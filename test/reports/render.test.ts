@@ -23,7 +23,8 @@ describe('reporters', () => {
     const md = renderMarkdown(failingResult(), { wallMs: 4200, scenarioWallMs: { 'baseline-steady-state': 2100 } });
     expect(md.split('\n')[0]).toBe('# faultline: ❌ fail');
     expect(md).toContain('2 scenario(s), 1 not passing · faultline 0.1.0 · 4.20 s wall time');
-    expect(md).toContain('| baseline-steady-state | ✅ pass | 120 | 120 ms |');
+    expect(md).toContain('| scenario | verdict | orders acked | rejected | ack p99 |');
+    expect(md).toContain('| baseline-steady-state | ✅ pass | 120 | 5 | 120 ms |');
     expect(md).toContain('## duplicate-shipment-events: ❌ fail');
     expect(md).not.toContain('## baseline-steady-state');
     expect(md).toContain('Replay: `npx faultline run scenarios/duplicate-shipment-events.yaml --seed 7 --defect no-event-dedup`');
@@ -38,6 +39,7 @@ describe('reporters', () => {
     expect(html).toContain('<rect x="'); // a fault band
     expect(html).toContain('<title>downtime on erp</title>');
     expect(html).toContain('1 of 120 acknowledged orders lost &lt;&amp;&gt;');
+    expect(html).toContain('<tr><td>orders rejected, by reason</td><td>5: credit-refused 2, insufficient&lt;stock&gt; 3</td></tr>');
     expect(renderHtml(passingResult(), {})).toContain('Release verdict: PASS');
   });
 

@@ -54,7 +54,8 @@ function loadAll(paths: string[]): Array<{ file: string; scenario: Scenario }> {
 
 /**
  * For each invariant that does not hold: its one-line finding and the first violation with its
- * trace id (the reports have them all), so a CI log says what broke without opening a file.
+ * trace id (result.json keeps up to 20, with history excerpts), so a CI log says what broke
+ * without opening a file.
  */
 function whatBroke(result: ScenarioResult): string {
   const lines: string[] = [];
@@ -62,7 +63,7 @@ function whatBroke(result: ScenarioResult): string {
     if (i.status === 'pass') continue;
     lines.push(`  ${i.id}: ${i.status === 'unknown' ? `could not decide: ${i.reason ?? i.summary}` : i.summary}`);
     const first = i.anomalies[0];
-    if (first) lines.push(`    first: ${first.message}${first.traceIds.length ? ` (trace ${first.traceIds[0]})` : ''}${i.anomalyCount > 1 ? `; ${i.anomalyCount - 1} more (the reports list ${i.anomalies.length === i.anomalyCount ? 'all' : `the first ${i.anomalies.length}`})` : ''}`);
+    if (first) lines.push(`    first: ${first.message}${first.traceIds.length ? ` (trace ${first.traceIds[0]})` : ''}${i.anomalyCount > 1 ? `; ${i.anomalyCount - 1} more (result.json lists ${i.anomalies.length === i.anomalyCount ? 'all' : `the first ${i.anomalies.length}`})` : ''}`);
   }
   return lines.length ? `\n${lines.join('\n')}` : '';
 }
