@@ -3,6 +3,7 @@ import type { LayerStats } from '../../reference-impl/observability/stats.ts';
 import type { FaultStatus } from '../../simulators/faults/index.ts';
 import type { HttpResponse } from '../../runtime/ports.ts';
 import { verdictOf, type FaultOutcome, type InvariantOutcome, type ScenarioResult, type Status } from '../../reports/result.ts';
+import { problemSlug } from '../../reference-impl/resilience/outcome.ts';
 import { checkInvariants } from '../invariants/index.ts';
 import { Latency } from '../metrics/latency.ts';
 import { evaluateSlo } from '../metrics/slo.ts';
@@ -155,12 +156,6 @@ function isQuiet(world: World, stats: LayerStats): boolean {
   return unsettled(world, stats) === undefined;
 }
 
-/** What still moves in the world, or undefined when nothing does. */
-/** A refusal's problem type without its base (`…/problems/insufficient-stock` → `insufficient-stock`), or its status. */
-function problemSlug(refusal: { status: number; type?: string }): string {
-  return refusal.type ? (refusal.type.split('/').at(-1) ?? refusal.type) : `http-${refusal.status}`;
-}
-
 /** Occurrences per value, keys sorted (the result must not depend on the order things happened in). */
 function tally(values: readonly string[]): Record<string, number> {
   const counts = new Map<string, number>();
@@ -168,6 +163,7 @@ function tally(values: readonly string[]): Record<string, number> {
   return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** What still moves in the world, or undefined when nothing does. */
 export function unsettled(world: World, stats: LayerStats): string | undefined {
   if (!world.workload.idle()) return `the storefront has ${world.workload.stats().pending} operation(s) pending`;
   if (stats.outbox.backlog > 0) return `outbox backlog ${stats.outbox.backlog}`;
@@ -360,7 +356,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
       ordersSubmitted: submitted,
       ordersAcknowledged: ackIds.size,
       ordersRejected: refused.length + rejectedLater.length,
-      rejectionsByReason: tally([...refused.map((o) => problemSlug(o.refusal!)), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
+      rejectionsByReason: tally([...refused.map((o) => problemSlug(o.refusal!) || `http-${o.refusal!.status}`), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
       ordersCancelled: count('cancelled'),
       ordersBooked: new Set(obs.erp.salesOrders.map((s) => s.document.externalReference)).size,
       ordersShipped: shipped,

@@ -8,10 +8,8 @@ import { WallClock } from '../../runtime/clock/wall-clock.ts';
 import { serveHandler, type RunningServer } from '../../runtime/http/serve.ts';
 import { entropyRandom } from '../../runtime/random/entropy.ts';
 import { UndiciTransport } from '../../runtime/transport/undici.ts';
-import { FaultlineRoutes } from '../../simulators/shared/faultline-routes.ts';
 import { UsageError } from '../cli/exit-codes.ts';
-import { PROVIDER_STATES_PATH, ProviderStates } from '../contract-testing/provider-states.ts';
-import { layerStates, PACT_STATE_KEYS } from '../contract-testing/states/layer.ts';
+import { withLayerProviderStates } from '../contract-testing/states/layer.ts';
 import { describeStore, type ServeSettings, type StoreSpec } from './config.ts';
 
 /** How long a stop waits for requests already being handled. */
@@ -51,7 +49,7 @@ export async function startServe(settings: ServeSettings, options: ServeRuntimeO
     },
     settings.layer,
   );
-  const served = settings.providerStates ? withProviderStates(layer.handler) : layer.handler;
+  const served = settings.providerStates ? withLayerProviderStates(layer.handler, entropyRandom()) : layer.handler;
   // Requests still being handled when a stop begins finish against an open store.
   const inFlight = new Set<Promise<unknown>>();
   const handler: HttpHandler = (req) => {
@@ -80,15 +78,6 @@ export async function startServe(settings: ServeSettings, options: ServeRuntimeO
   }
   let closing: Promise<void> | undefined;
   return { url: server.url, port: server.port, store, close: () => (closing ??= shutdown()) };
-}
-
-/**
- * The layer's API plus its Pact provider states at /_faultline/provider-states, made true through
- * the API itself with the pacts' own keys (see `layerStates`).
- */
-function withProviderStates(api: HttpHandler): HttpHandler {
-  const states = new ProviderStates('integration-layer', layerStates({ call: api, ...PACT_STATE_KEYS, random: entropyRandom() }));
-  return new FaultlineRoutes().add('POST', PROVIDER_STATES_PATH, states.route()).add('GET', PROVIDER_STATES_PATH, states.route()).wrap(api);
 }
 
 /** Opens (and checks) the store a `--store` URL names. */

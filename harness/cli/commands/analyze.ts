@@ -10,9 +10,9 @@ import { prepareOutDir } from '../options.ts';
 /**
  * `faultline analyze RESULT`: re-renders a stored result.json (Markdown, JUnit, HTML) and exits
  * with its verdict, so a CI job can publish reports from a run made elsewhere. It checks the file
- * against the result schema and that each verdict follows from the outcomes it sums up. The stored result
- * holds outcomes and metrics, not the raw history: to re-check invariants, replay the run with
- * the command it records.
+ * against the result schema and that each verdict follows from the outcomes it sums up. The
+ * stored result holds outcomes and metrics, not the raw history: to re-check invariants, replay
+ * the run with the command it records.
  */
 export default async function analyze(file: string, flags: { out?: string; format: string }): Promise<number> {
   const formats = flags.format.split(',').map((f) => f.trim()).filter(Boolean);

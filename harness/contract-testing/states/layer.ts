@@ -4,7 +4,8 @@
 import type { components } from '../../../contracts/generated/openapi/commerce.ts';
 import type { ApiKeyConfig } from '../../../reference-impl/config.ts';
 import type { HttpHandler, Random } from '../../../runtime/ports.ts';
-import { ProviderStateError, type StateDefinition } from '../provider-states.ts';
+import { FaultlineRoutes } from '../../../simulators/shared/faultline-routes.ts';
+import { PROVIDER_STATES_PATH, ProviderStateError, ProviderStates, type StateDefinition } from '../provider-states.ts';
 import { SimulatorCaller } from './support.ts';
 
 export interface LayerStateTarget {
@@ -44,6 +45,15 @@ export const PACT_STATE_KEYS = {
   channelKeys: { 'b2b-web': PACT_KEYS.storefront },
   wmsKeys: { 'DC-EAST': PACT_KEYS.wmsEast, 'DC-WEST': PACT_KEYS.wmsWest },
 } as const;
+
+/**
+ * The layer's API with its provider states at /_faultline/provider-states, set through the API
+ * with the pacts' own keys: what `faultline serve --provider-states` and the pact tests serve.
+ */
+export function withLayerProviderStates(api: HttpHandler, random: Random): HttpHandler {
+  const states = new ProviderStates('integration-layer', layerStates({ call: api, ...PACT_STATE_KEYS, random }));
+  return new FaultlineRoutes().add('POST', PROVIDER_STATES_PATH, states.route()).add('GET', PROVIDER_STATES_PATH, states.route()).wrap(api);
+}
 
 /** The order a state places when its params give none: the storefront pact's example order. */
 export const DEFAULT_ORDER: components['schemas']['CreateOrderRequest'] = {

@@ -8,11 +8,10 @@ import { SeededRandom } from '../../../runtime/random/seeded-random.ts';
 import { InProcessTransport } from '../../../runtime/transport/in-process.ts';
 import { SqliteStore } from '../../../reference-impl/adapters/sqlite/sqlite-store.ts';
 import { createLayer, type Layer } from '../../../reference-impl/layer.ts';
-import { PROVIDER_STATES_PATH, ProviderStates } from '../../../harness/contract-testing/provider-states.ts';
-import { layerStates, PACT_STATE_KEYS } from '../../../harness/contract-testing/states/layer.ts';
+import { PROVIDER_STATES_PATH } from '../../../harness/contract-testing/provider-states.ts';
+import { withLayerProviderStates } from '../../../harness/contract-testing/states/layer.ts';
 import { PelicanSimulator, SwiftSimulator } from '../../../simulators/carriers/index.ts';
 import { ErpSimulator } from '../../../simulators/erp/index.ts';
-import { FaultlineRoutes } from '../../../simulators/shared/faultline-routes.ts';
 import { RecordingBus } from '../../../simulators/shared/event-sinks.ts';
 import { WmsSimulator } from '../../../simulators/wms/index.ts';
 import { API_KEYS } from './layer-world.ts';
@@ -40,12 +39,7 @@ export async function serveLayer(seed = 5): Promise<ServedLayer> {
   const stock = wms.flatMap((w) => w.truth().stock.map((s) => ({ distributionCenter: w.dc, sku: s.sku, uom: s.uom, onHand: s.onHand })));
   const layer = createLayer({ clock, random: random.fork('layer'), transport, bus: new InProcessBus(clock), store: new SqliteStore() }, { apiKeys: API_KEYS, initialInventory: stock, reconciliationIntervalMs: 0 });
   await layer.start();
-  const states = new ProviderStates(
-    'integration-layer',
-    layerStates({ call: layer.handler, ...PACT_STATE_KEYS, random: random.fork('provider-states') }),
-  );
-  const routes = new FaultlineRoutes().add('POST', PROVIDER_STATES_PATH, states.route()).add('GET', PROVIDER_STATES_PATH, states.route());
-  const server: RunningServer = await serveHandler(routes.wrap(layer.handler));
+  const server: RunningServer = await serveHandler(withLayerProviderStates(layer.handler, random.fork('provider-states')));
   return {
     url: server.url,
     statesUrl: server.url + PROVIDER_STATES_PATH,
