@@ -83,9 +83,25 @@ export function openApiAjv(): Ajv2020 {
   return sharedOpenApiAjv;
 }
 
+let tolerantOpenApiAjv: Ajv2020 | undefined;
+
 /** Validator for the schema at `pointer` in contract `name`, on the shared instance. */
 export function contractValidator(name: string, pointer: string): ValidateFunction {
   return openApiValidator(openApiAjv(), name, pointer);
+}
+
+/**
+ * Validator for a consumer of another system's messages (a tolerant reader): what the contract
+ * requires must be there and well typed, but properties it does not know are removed from the
+ * instance, not refused. Producers add fields without notice (a carrier's v2 payload); a strict
+ * reader would drop every such event.
+ */
+export function tolerantContractValidator(name: string, pointer: string): ValidateFunction {
+  if (!tolerantOpenApiAjv) {
+    tolerantOpenApiAjv = createOpenApiAjv({ tolerant: true });
+    for (const n of listContracts()) addOpenApiDocument(tolerantOpenApiAjv, n, loadOpenApi(n));
+  }
+  return openApiValidator(tolerantOpenApiAjv, name, pointer);
 }
 
 let sharedEventAjv: Ajv2020 | undefined;

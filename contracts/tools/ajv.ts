@@ -21,8 +21,12 @@ export function createEventAjv(): Ajv2020 {
   return ajv;
 }
 
-export function createOpenApiAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allErrors: true });
+/**
+ * `tolerant`: properties a schema closes with `additionalProperties: false` are dropped from the
+ * instance instead of failing it (a tolerant reader: a producer that adds fields breaks nothing).
+ */
+export function createOpenApiAjv(options: { tolerant?: boolean } = {}): Ajv2020 {
+  const ajv = new Ajv2020({ strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allErrors: true, ...(options.tolerant ? { removeAdditional: true } : {}) });
   addFormats(ajv);
   ajv.addVocabulary([...OPENAPI_ROOT_KEYWORDS, ...OPENAPI_SCHEMA_KEYWORDS]);
   return ajv;

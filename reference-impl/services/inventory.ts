@@ -1,5 +1,5 @@
 import type { Delivery } from '../../runtime/ports.ts';
-import { contractValidator } from '../../contracts/load.ts';
+import { tolerantContractValidator } from '../../contracts/load.ts';
 import type { SqlValue } from '../ports.ts';
 import { applyAdjustment, availableToPromise } from '../domain/inventory.ts';
 import { shortfalls, type Demand } from '../domain/allocation.ts';
@@ -60,7 +60,7 @@ const reservationInsert = (n: number): string => {
  */
 export class InventoryService {
   private readonly seen = new SeenIds(200_000);
-  private readonly validate = contractValidator('wms', '/components/schemas/InventoryAdjusted');
+  private readonly validate = tolerantContractValidator('wms', '/components/schemas/InventoryAdjusted');
 
   constructor(private readonly ctx: LayerContext) {}
 

@@ -1,6 +1,6 @@
 import type { Delivery, HttpResponse } from '../../runtime/ports.ts';
 import { json } from '../../runtime/http/problem.ts';
-import { contractValidator } from '../../contracts/load.ts';
+import { tolerantContractValidator } from '../../contracts/load.ts';
 import type { SqlValue } from '../ports.ts';
 import type { LaneSession } from '../resilience/lane.ts';
 import { problemSlug } from '../resilience/outcome.ts';
@@ -45,7 +45,7 @@ export function decodeReturn(row: Record<string, SqlValue>): ReturnRecord {
  */
 export class ReturnService {
   private readonly seen = new SeenIds(100_000);
-  private readonly validate = contractValidator('wms', '/components/schemas/ReturnReceived');
+  private readonly validate = tolerantContractValidator('wms', '/components/schemas/ReturnReceived');
 
   constructor(
     private readonly ctx: LayerContext,

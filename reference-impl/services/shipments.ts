@@ -1,5 +1,5 @@
 import type { Delivery } from '../../runtime/ports.ts';
-import { contractValidator } from '../../contracts/load.ts';
+import { tolerantContractValidator } from '../../contracts/load.ts';
 import type { SqlValue } from '../ports.ts';
 import type { LaneSession } from '../resilience/lane.ts';
 import { problemSlug } from '../resilience/outcome.ts';
@@ -29,9 +29,9 @@ interface TrackingObservation {
  */
 export class ShipmentService {
   private readonly seen = new SeenIds(200_000);
-  private readonly validateShipment = contractValidator('wms', '/components/schemas/ShipmentConfirmed');
-  private readonly validateSwift = contractValidator('carrier-swift', '/components/schemas/TrackingEvent');
-  private readonly validatePelican = contractValidator('carrier-pelican', '/components/schemas/TrackingBatch');
+  private readonly validateShipment = tolerantContractValidator('wms', '/components/schemas/ShipmentConfirmed');
+  private readonly validateSwift = tolerantContractValidator('carrier-swift', '/components/schemas/TrackingEvent');
+  private readonly validatePelican = tolerantContractValidator('carrier-pelican', '/components/schemas/TrackingBatch');
 
   constructor(
     private readonly ctx: LayerContext,
@@ -228,7 +228,7 @@ export class ShipmentService {
     }
   }
 
-  private parse<T>(delivery: Delivery, validate: ReturnType<typeof contractValidator>, what: string): T | undefined {
+  private parse<T>(delivery: Delivery, validate: ReturnType<typeof tolerantContractValidator>, what: string): T | undefined {
     const raw = this.parseJson(delivery);
     if (raw === undefined) return undefined;
     if (!validate(raw)) {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BusMessage, HttpResponse } from '../../runtime/ports.ts';
 import { json } from '../../runtime/http/problem.ts';
 import { toFieldProblems } from '../../runtime/http/contract-validator.ts';
-import { contractValidator } from '../../contracts/load.ts';
+import { tolerantContractValidator } from '../../contracts/load.ts';
 import type { SqlValue } from '../ports.ts';
 import { problem } from '../api/problems.ts';
 import { Partners, type Principal } from '../api/partners.ts';
@@ -23,14 +23,14 @@ type WmsEventType = keyof typeof WMS_EVENTS;
  * same consumers handle both modes.
  */
 export class WebhookService {
-  private readonly validators = new Map<string, ReturnType<typeof contractValidator>>();
+  private readonly validators = new Map<string, ReturnType<typeof tolerantContractValidator>>();
 
   constructor(private readonly ctx: LayerContext) {}
 
-  private validator(contract: string, schema: string): ReturnType<typeof contractValidator> {
+  private validator(contract: string, schema: string): ReturnType<typeof tolerantContractValidator> {
     const id = `${contract}#${schema}`;
     let v = this.validators.get(id);
-    if (!v) this.validators.set(id, (v = contractValidator(contract, `/components/schemas/${schema}`)));
+    if (!v) this.validators.set(id, (v = tolerantContractValidator(contract, `/components/schemas/${schema}`)));
     return v;
   }
 

@@ -77,6 +77,24 @@ describe('fulfillment, shipments and invoicing', () => {
     expect(w.erp.invoices).toHaveLength(1);
   });
 
+  it('reads carrier payloads tolerantly: a v2 event with new fields and a renamed optional block still moves the shipment', async () => {
+    const w = await createWorld();
+    const { orderId, trackingNumber } = await released(w);
+    expect(trackingNumber).toMatch(/^SW/);
+    // What the schema-drift fault does to SwiftShip's events: fields added, `location` renamed.
+    const v2 = (status: string, at: number) => ({ eventId: w.random.uuid(), trackingNumber, status, occurredAt: new Date(at).toISOString(), schemaVersion: '2', carbonGrams: 412, position: { city: 'Leipzig', countryCode: 'DE' } });
+    const t = w.clock.now();
+    await w.carriers.publishSwift(v2('PICKED_UP', t));
+    await w.carriers.publishSwift(v2('DELIVERED', t + 1_000));
+    await w.advance(2_000);
+    expect((await w.getOrder(orderId)).json.status).toBe('delivered');
+    expect(w.eventsOf('shipment.delivered')[0]!.data).toMatchObject({ orderId, trackingNumber, carrier: 'swift' });
+    // What the contract requires is still checked: an event without a status is not applied.
+    await w.carriers.publishSwift({ eventId: w.random.uuid(), trackingNumber, occurredAt: new Date(t).toISOString(), carbonGrams: 1 } as never);
+    await w.advance(1_000);
+    expect(w.eventsOf('shipment.delivered')).toHaveLength(1);
+  });
+
   it('returns: the WMS is told to expect them, the receipt posts a credit memo, return.received then credit.released', async () => {
     const w = await createWorld();
     const { orderId } = await released(w, [['BRG-6204', 10]]);
