@@ -59,5 +59,5 @@ export function checkExceptionsReplayable(ctx: CheckContext): CheckResult {
       });
     }
   }
-  return resultOf('exceptions-replayable', anomalies, `${exceptions.length} exception(s) raised, each with reason and trace id; all resolved after replay`, (n) => `${n} problem(s) with the exception queue`);
+  return resultOf('exceptions-replayable', anomalies, exceptions.length === 0 ? 'no exception raised: no transaction failed for good' : `${exceptions.length} exception(s) raised, each with reason and trace id; all resolved after replay`, (n) => `${n} problem(s) with the exception queue`);
 }

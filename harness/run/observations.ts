@@ -50,6 +50,8 @@ export interface Observations {
   endMs: number;
   /** Whether the world settled before the drain bound. */
   converged: boolean;
+  /** When the drain bound passed first: what still moved then. */
+  stillMoving?: string;
   recorder: Recorder;
   /** Final state of every acknowledged order, by id; null: the layer does not know it (404). */
   finalOrders: Map<string, OrderView | null>;

@@ -100,19 +100,28 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   replayer.cancel();
   await sample();
   sampler.cancel();
+  const endStats = world.layer?.stats();
+  const stillMoving = converged || !endStats ? undefined : unsettled(world, endStats);
+  const layerUnsettled = converged ? undefined : endStats ? unsettled(world, endStats, { carriers: false }) : 'the layer is down';
   world.workload.stop({ dropFollowUps: true });
 
-  const obs = await observe(world, scenario, options, healAtMs, converged, availability);
+  const obs = await observe(world, scenario, options, healAtMs, converged, availability, stillMoving);
   const checks = checkInvariants(obs, scenario.invariants);
-  const invariants: InvariantOutcome[] = checks.map((c) => ({
-    id: c.id,
-    status: c.valid === true ? 'pass' : c.valid === false ? 'fail' : 'unknown',
-    summary: c.summary,
-    anomalyTypes: c.anomalyTypes,
-    anomalyCount: c.anomalyCount,
-    anomalies: c.anomalies,
-    ...(c.reason ? { reason: c.reason } : {}),
-  }));
+  const invariants: InvariantOutcome[] = checks.map((c) =>
+    undecidedWhenUnsettled(
+      {
+        id: c.id,
+        status: c.valid === true ? 'pass' : c.valid === false ? 'fail' : 'unknown',
+        summary: c.summary,
+        anomalyTypes: c.anomalyTypes,
+        anomalyCount: c.anomalyCount,
+        anomalies: c.anomalies,
+        ...(c.reason ? { reason: c.reason } : {}),
+      },
+      layerUnsettled,
+      scenario.drainMs,
+    ),
+  );
   const result = buildResult(world, scenario, options, obs, invariants, series, faultStatus);
   world.dispose();
   return result;
@@ -156,6 +165,12 @@ function isQuiet(world: World, stats: LayerStats): boolean {
   return unsettled(world, stats) === undefined;
 }
 
+/**
+ * A refusal's problem type (`credit-refused`) in the vocabulary of the contract's rejection
+ * reasons (`credit_refused`): one reason is one key, whether it was found at intake or after.
+ */
+const asReason = (slug: string): string => slug.replace(/-/g, '_');
+
 /** Occurrences per value, keys sorted (the result must not depend on the order things happened in). */
 function tally(values: readonly string[]): Record<string, number> {
   const counts = new Map<string, number>();
@@ -163,8 +178,12 @@ function tally(values: readonly string[]): Record<string, number> {
   return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** What still moves in the world, or undefined when nothing does. */
-export function unsettled(world: World, stats: LayerStats): string | undefined {
+/**
+ * What still moves in the world, or undefined when nothing does. `carriers: false` leaves out
+ * parcels on their way and tracking events not pushed yet: the carriers' business, which no
+ * check of the layer's work (bookings, invoices, the exception queue) waits for.
+ */
+export function unsettled(world: World, stats: LayerStats, scope: { carriers: boolean } = { carriers: true }): string | undefined {
   if (!world.workload.idle()) return `the storefront has ${world.workload.stats().pending} operation(s) pending`;
   if (stats.outbox.backlog > 0) return `outbox backlog ${stats.outbox.backlog}`;
   if (stats.outbox.eventsPending > 0) return `${stats.outbox.eventsPending} event(s) not yet published`;
@@ -177,6 +196,7 @@ export function unsettled(world: World, stats: LayerStats): string | undefined {
     const returns = t.returns.filter((r) => r.receivedAt === undefined).length;
     if (returns > 0) return `${returns} return(s) expected at ${dc}`;
   }
+  if (!scope.carriers) return undefined;
   for (const [name, carrier] of world.carriers) {
     const t = carrier.truth();
     const delivered = new Set(t.events.filter((e) => e.status === 'DELIVERED' || e.status === 'DL').map((e) => e.trackingNumber));
@@ -187,7 +207,26 @@ export function unsettled(world: World, stats: LayerStats): string | undefined {
   return undefined;
 }
 
-async function observe(world: World, scenario: Scenario, options: RunOptions, healAtMs: number, converged: boolean, availability: AvailabilitySample[]): Promise<Observations> {
+/**
+ * Invariants that judge where the world ended up ("after drain"): a pass means nothing while the
+ * layer still had work in hand when the drain bound passed (an order not shipped yet is not
+ * judged by invoice-for-every-shipment). Their violations stand; their passes become unknown.
+ */
+const JUDGED_AFTER_DRAIN: ReadonlySet<string> = new Set(['no-lost-orders', 'exceptions-replayable', 'invoice-for-every-shipment']);
+
+/** A pass of an after-drain invariant in a run whose layer had not settled cannot be trusted. */
+export function undecidedWhenUnsettled(outcome: InvariantOutcome, layerUnsettled: string | undefined, drainMs: number): InvariantOutcome {
+  if (!layerUnsettled || outcome.status !== 'pass' || !JUDGED_AFTER_DRAIN.has(outcome.id)) return outcome;
+  return {
+    ...outcome,
+    status: 'unknown',
+    reason: `the layer had not settled when the drain bound (${formatDuration(drainMs)}) passed: ${layerUnsettled}; what is still in hand cannot be judged. Give the scenario a longer \`drain\`.`,
+  };
+}
+
+const formatDuration = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+
+async function observe(world: World, scenario: Scenario, options: RunOptions, healAtMs: number, converged: boolean, availability: AvailabilitySample[], stillMoving: string | undefined): Promise<Observations> {
   const finalOrders = new Map<string, OrderView | null>();
   for (const order of world.recorder.orders.values()) {
     for (const ack of order.acks) {
@@ -212,6 +251,7 @@ async function observe(world: World, scenario: Scenario, options: RunOptions, he
     healAtMs,
     endMs: world.clock.now() - world.startMs,
     converged,
+    ...(stillMoving ? { stillMoving } : {}),
     recorder: world.recorder,
     finalOrders,
     exceptions,
@@ -356,7 +396,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
       ordersSubmitted: submitted,
       ordersAcknowledged: ackIds.size,
       ordersRejected: refused.length + rejectedLater.length,
-      rejectionsByReason: tally([...refused.map((o) => problemSlug(o.refusal!) || `http-${o.refusal!.status}`), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
+      rejectionsByReason: tally([...refused.map((o) => asReason(problemSlug(o.refusal!) || `http-${o.refusal!.status}`)), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
       ordersCancelled: count('cancelled'),
       ordersBooked: new Set(obs.erp.salesOrders.map((s) => s.document.externalReference)).size,
       ordersShipped: shipped,
@@ -392,6 +432,7 @@ export function settingsOf(world: World, scenario: Scenario, options: RunOptions
   };
   if (obs) {
     out.converged = obs.converged;
+    if (obs.stillMoving) out.still_moving_at_end = obs.stillMoving;
     out.heal_at_ms = obs.healAtMs;
     out.crashes = obs.crashes;
   }

@@ -36,7 +36,7 @@ function overview(result: RunResult): string {
   const rows = result.scenarios
     .map(
       (s) =>
-        `<tr><td><a href="#${h(s.id)}">${h(s.id)}</a></td><td class="${s.verdict}">${s.verdict}</td><td>${s.counts.ordersAcknowledged}</td><td>${formatMs(s.metrics.orderAckLatencyMs.p99)}</td><td>${formatMs(s.metrics.erpPostingLagMs.p99)}</td><td>${formatRatio(s.metrics.exceptionRate)}</td><td>${s.invariants.filter((i) => i.status !== 'pass').map((i) => h(i.id)).join(', ') || '–'}</td></tr>`,
+        `<tr><td><a href="#${h(s.id)}">${h(s.id)}</a>${s.defects.length ? ` <small>(defect ${s.defects.map(h).join(', ')})</small>` : ''}</td><td class="${s.verdict}">${s.verdict}</td><td>${s.counts.ordersAcknowledged}</td><td>${formatMs(s.metrics.orderAckLatencyMs.p99)}</td><td>${formatMs(s.metrics.erpPostingLagMs.p99)}</td><td>${formatRatio(s.metrics.exceptionRate)}</td><td>${s.invariants.filter((i) => i.status !== 'pass').map((i) => h(i.id)).join(', ') || '–'}</td></tr>`,
     )
     .join('');
   return `<section><h2>Overview</h2><table><thead><tr><th>scenario</th><th>verdict</th><th>orders acknowledged</th><th>ack p99</th><th>ERP lag p99</th><th>exception rate</th><th>failing</th></tr></thead><tbody>${rows}</tbody></table></section>`;
@@ -60,8 +60,8 @@ function scenarioSection(s: ScenarioResult): string {
               .join('')}</ol></li>`,
         )
         .join('');
-      const more = i.anomalyCount > i.anomalies.length ? `<p>… and ${i.anomalyCount - i.anomalies.length} more in result.json</p>` : '';
-      return `<tr><td><code>${h(i.id)}</code></td><td class="${i.status}">${i.status}</td><td>${h(i.summary)}${anomalies ? `<details><summary>${i.anomalyCount} anomal${i.anomalyCount === 1 ? 'y' : 'ies'}</summary><ul>${anomalies}</ul>${more}</details>` : ''}</td></tr>`;
+      const more = i.anomalyCount > i.anomalies.length ? `<p>… and ${i.anomalyCount - i.anomalies.length} more (result.json keeps the first ${i.anomalies.length}; the replay command shows them all)</p>` : '';
+      return `<tr><td><code>${h(i.id)}</code></td><td class="${i.status}">${i.status}</td><td>${h(i.summary)}${i.reason ? `<p class="reason">${h(i.reason)}</p>` : ''}${anomalies ? `<details><summary>${i.anomalyCount} anomal${i.anomalyCount === 1 ? 'y' : 'ies'}</summary><ul>${anomalies}</ul>${more}</details>` : ''}</td></tr>`;
     })
     .join('');
   const slos = s.slos
@@ -72,10 +72,12 @@ function scenarioSection(s: ScenarioResult): string {
     .join('');
   const m = s.metrics;
   return `<section id="${h(s.id)}"><h2>${h(s.id)} <span class="${s.verdict}">${s.verdict}</span></h2>
+${s.defects.length ? `<p class="defects">Run with the reference implementation's seeded defect${s.defects.length > 1 ? 's' : ''} ${s.defects.map((d) => `<code>${h(d)}</code>`).join(', ')} switched on: a failure here is the check catching it.</p>` : ''}
 <p>${h(s.description)}</p>
+${s.settings.still_moving_at_end !== undefined ? `<p class="unsettled">The drain bound passed before the world settled: ${h(String(s.settings.still_moving_at_end))}.</p>` : ''}
 <p class="replay">Replay: <code>${h(s.replay)}</code></p>
 <table class="kv"><tr><td>orders submitted / acknowledged / booked / shipped / invoiced</td><td>${s.counts.ordersSubmitted} / ${s.counts.ordersAcknowledged} / ${s.counts.ordersBooked} / ${s.counts.ordersShipped} / ${s.counts.ordersInvoiced}</td></tr>
-<tr><td>orders rejected${s.counts.rejectionsByReason ? ', by reason' : ''}</td><td>${s.counts.ordersRejected}${rejectionReasons(s.counts.rejectionsByReason)}</td></tr>
+<tr><td>orders rejected (refused at intake, or rejected after acknowledgement)${s.counts.rejectionsByReason ? ', by reason' : ''}</td><td>${s.counts.ordersRejected}${rejectionReasons(s.counts.rejectionsByReason)}</td></tr>
 <tr><td>ack latency p50 / p99 / max</td><td>${formatMs(m.orderAckLatencyMs.p50)} / ${formatMs(m.orderAckLatencyMs.p99)} / ${formatMs(m.orderAckLatencyMs.max)}</td></tr>
 <tr><td>ERP posting lag p50 / p99</td><td>${formatMs(m.erpPostingLagMs.p50)} / ${formatMs(m.erpPostingLagMs.p99)}</td></tr>
 <tr><td>invoice delay p50 / p99</td><td>${formatMs(m.invoiceDelayMs.p50)} / ${formatMs(m.invoiceDelayMs.p99)}</td></tr>

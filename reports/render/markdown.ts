@@ -17,7 +17,7 @@ export function renderMarkdown(result: RunResult, ctx: RenderContext): string {
     const inv = s.invariants.filter((i) => i.status === 'pass').length;
     const slo = s.slos.filter((i) => i.status === 'pass').length;
     lines.push(
-      `| ${cell(s.id)} | ${STATUS_MARK[s.verdict]} | ${s.counts.ordersAcknowledged} | ${s.counts.ordersRejected} | ${formatMs(s.metrics.orderAckLatencyMs.p99)} | ${formatMs(s.metrics.erpPostingLagMs.p99)} | ${inv}/${s.invariants.length} | ${slo}/${s.slos.length} | ${formatMs(ctx.scenarioWallMs?.[s.id])} |`,
+      `| ${cell(s.id)}${s.defects.length ? ` (defect ${cell(s.defects.join(', '))})` : ''} | ${STATUS_MARK[s.verdict]} | ${s.counts.ordersAcknowledged} | ${s.counts.ordersRejected} | ${formatMs(s.metrics.orderAckLatencyMs.p99)} | ${formatMs(s.metrics.erpPostingLagMs.p99)} | ${inv}/${s.invariants.length} | ${slo}/${s.slos.length} | ${formatMs(ctx.scenarioWallMs?.[s.id])} |`,
     );
   }
   lines.push('');
@@ -25,15 +25,26 @@ export function renderMarkdown(result: RunResult, ctx: RenderContext): string {
   return lines.join('\n') + '\n';
 }
 
+/** Anomalies per invariant, and history entries per anomaly, that fit a CI step summary. */
+const SHOWN = 5;
+const EXCERPT = 6;
+
 function scenarioDetail(s: ScenarioResult): string[] {
-  const out: string[] = [`## ${s.id}: ${STATUS_MARK[s.verdict]}`, '', `Replay: \`${s.replay}\``, ''];
+  const out: string[] = [`## ${s.id}: ${STATUS_MARK[s.verdict]}`, ''];
+  if (s.defects.length) out.push(`Seeded defect switched on: ${s.defects.map((d) => `\`${d}\``).join(', ')}.`, '');
+  if (s.settings.still_moving_at_end !== undefined) out.push(`The drain bound passed before the world settled: ${String(s.settings.still_moving_at_end)}.`, '');
+  out.push(`Replay: \`${s.replay}\``, '');
   for (const inv of s.invariants.filter((i) => i.status !== 'pass')) {
     out.push(`### ${inv.id}: ${STATUS_MARK[inv.status]}`, '', inv.summary, '');
-    for (const a of inv.anomalies.slice(0, 5)) {
+    if (inv.reason) out.push(inv.reason, '');
+    for (const a of inv.anomalies.slice(0, SHOWN)) {
       out.push(`- **${a.type}**${a.at !== undefined ? ` at ${formatClock(a.at)}` : ''}: ${a.message}${a.traceIds.length ? ` (trace ${a.traceIds.slice(0, 2).join(', ')})` : ''}`);
-      for (const e of a.excerpt.slice(0, 6)) out.push(`  - \`${formatClock(e.at)}\` ${e.actor} ${e.type} ${e.what}${e.detail ? `: ${e.detail}` : ''}`);
+      // The latest entries: an excerpt ends with the operation that broke the invariant.
+      const skipped = Math.max(0, a.excerpt.length - EXCERPT);
+      if (skipped > 0) out.push(`  - … ${skipped} earlier entr${skipped === 1 ? 'y' : 'ies'}`);
+      for (const e of a.excerpt.slice(skipped)) out.push(`  - \`${formatClock(e.at)}\` ${e.actor} ${e.type} ${e.what}${e.detail ? `: ${e.detail}` : ''}`);
     }
-    if (inv.anomalyCount > 5) out.push(`- … and ${inv.anomalyCount - 5} more (see result.json)`);
+    if (inv.anomalyCount > SHOWN) out.push(`- … and ${inv.anomalyCount - SHOWN} more (result.json keeps the first ${inv.anomalies.length}; the replay command shows them all)`);
     out.push('');
   }
   const slos = s.slos.filter((x) => x.status !== 'pass');

@@ -47,6 +47,7 @@ describe('faultline run (the engine, end to end)', () => {
     const reasons = counts.rejectionsByReason!;
     expect(Object.values(reasons).reduce((a, b) => a + b, 0)).toBe(counts.ordersRejected);
     expect(Object.keys(reasons)).toEqual(Object.keys(reasons).sort());
+    for (const key of Object.keys(reasons)) expect(key).toMatch(/^[a-z0-9_]+$/); // one vocabulary: credit_refused, never also credit-refused
     const dir = await mkdtemp(join(tmpdir(), 'faultline-run-'));
     const again = await faultline(['run', SCENARIO, '--out', dir, '--format', 'json']);
     expect(again.code).toBe(0);

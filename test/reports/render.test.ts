@@ -31,6 +31,31 @@ describe('reporters', () => {
     expect(md).toContain('- **lost** at 1:01:40: order 5f0c… was acknowledged but never booked (trace 4bf92f3577b34da6a3ce929d0e0e4736)');
   });
 
+  it('markdown and html: long excerpts end with the violation, counts beyond the kept anomalies say where they are, defects and an unsettled drain are stated', () => {
+    const r = failingResult();
+    const s = r.scenarios[1]!;
+    const inv = s.invariants[0]!;
+    const anomaly = inv.anomalies[0]!;
+    anomaly.excerpt = Array.from({ length: 9 }, (_, i) => ({ at: 1_000 * (i + 1), actor: 'channel', type: 'event', what: i === 8 ? 'out_for_delivery' : 'in_transit' }));
+    inv.anomalies = Array.from({ length: 20 }, () => anomaly);
+    inv.anomalyCount = 2616;
+    s.settings.still_moving_at_end = '334 fulfillment order(s) still open at DC-EAST';
+    s.invariants[1] = { ...s.invariants[1]!, status: 'unknown', reason: 'the layer had not settled when the drain bound (20m) passed' };
+    const md = renderMarkdown(r, {});
+    expect(md).toContain('  - … 3 earlier entries\n  - `0:00:04` channel event in_transit');
+    expect(md).toContain('  - `0:00:09` channel event out_for_delivery');
+    expect(md).toContain('- … and 2611 more (result.json keeps the first 20; the replay command shows them all)');
+    expect(md).toContain('| duplicate-shipment-events (defect no-event-dedup) | ❌ fail |');
+    expect(md).toContain('Seeded defect switched on: `no-event-dedup`.');
+    expect(md).toContain('The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.');
+    expect(md).toContain('the layer had not settled when the drain bound (20m) passed');
+    const html = renderHtml(r, {});
+    expect(html).toContain('… and 2596 more (result.json keeps the first 20; the replay command shows them all)');
+    expect(html).toContain('<p class="unsettled">The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.</p>');
+    expect(html).toContain('<p class="reason">the layer had not settled when the drain bound (20m) passed</p>');
+    expect(html).toContain('seeded defect <code>no-event-dedup</code> switched on');
+  });
+
   it('html: self-contained, with the verdict, charts with fault windows shaded, and escaped text', () => {
     const html = renderHtml(failingResult(), {});
     expect(html).toContain('Release verdict: FAIL');
@@ -39,7 +64,7 @@ describe('reporters', () => {
     expect(html).toContain('<rect x="'); // a fault band
     expect(html).toContain('<title>downtime on erp</title>');
     expect(html).toContain('1 of 120 acknowledged orders lost &lt;&amp;&gt;');
-    expect(html).toContain('<tr><td>orders rejected, by reason</td><td>5: credit-refused 2, insufficient&lt;stock&gt; 3</td></tr>');
+    expect(html).toContain('<tr><td>orders rejected (refused at intake, or rejected after acknowledgement), by reason</td><td>5: credit-refused 2, insufficient&lt;stock&gt; 3</td></tr>');
     expect(renderHtml(passingResult(), {})).toContain('Release verdict: PASS');
   });
 

@@ -107,7 +107,8 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
     const failing = result.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}=${i.status}`);
     const slos = result.slos.filter((x) => x.status !== 'pass').map((x) => `${x.expression}=${x.status}`);
     out.write(
-      `${result.verdict.toUpperCase()} ${scenario.id}: ${result.counts.ordersAcknowledged} orders acknowledged, ack p99 ${result.metrics.orderAckLatencyMs.p99} ms, ${(wall[scenario.id]! / 1000).toFixed(1)} s wall` +
+      `${result.verdict.toUpperCase()} ${scenario.id}${result.defects.length ? ` (defect: ${result.defects.join(', ')})` : ''}: ${result.counts.ordersAcknowledged} orders acknowledged, ack p99 ${result.metrics.orderAckLatencyMs.p99} ms, ${(wall[scenario.id]! / 1000).toFixed(1)} s wall` +
+        (result.settings.still_moving_at_end ? `\n  the drain bound passed before the world settled: ${result.settings.still_moving_at_end}` : '') +
         (failing.length || slos.length ? `\n  not holding: ${[...failing, ...slos].join(', ')}` : '') +
         whatBroke(result) +
         (result.verdict !== 'pass' ? `\n  replay: ${result.replay}` : '') +
