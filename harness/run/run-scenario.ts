@@ -1,6 +1,7 @@
 import type { DefectName } from '../../reference-impl/defects.ts';
 import type { LayerStats } from '../../reference-impl/observability/stats.ts';
 import type { FaultStatus } from '../../simulators/faults/index.ts';
+import type { ScheduledCrash } from '../../simulators/faults/fault-set.ts';
 import type { HttpResponse } from '../../runtime/ports.ts';
 import { verdictOf, type FaultOutcome, type InvariantOutcome, type ScenarioResult, type Status } from '../../reports/result.ts';
 import { problemSlug } from '../../reference-impl/resilience/outcome.ts';
@@ -44,7 +45,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const series = new Series();
   const availability: AvailabilitySample[] = [];
   const deltas = new Deltas();
-  const healAtMs = Math.max(scenario.durationMs, ...scenario.faults.map((f) => (Number.isFinite(f.toMs) ? f.toMs : 0)), ...world.injector.crashes().map((c) => c.offsetMs + c.downForMs));
+  // Taken now: healing clears the plan, crashes included.
+  const crashes = world.injector.crashes();
+  const healAtMs = Math.max(scenario.durationMs, ...scenario.faults.map((f) => (Number.isFinite(f.toMs) ? f.toMs : 0)), ...crashes.map((c) => c.offsetMs + c.downForMs));
   let phase: 'faults' | 'drain' = 'faults';
   let converged = false;
 
@@ -122,7 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       scenario.drainMs,
     ),
   );
-  const result = buildResult(world, scenario, options, obs, invariants, series, faultStatus);
+  const result = buildResult(world, scenario, options, obs, invariants, series, faultStatus, crashes);
   world.dispose();
   return result;
 }
@@ -298,7 +301,7 @@ class Deltas {
   }
 }
 
-function buildResult(world: World, scenario: Scenario, options: RunOptions, obs: Observations, invariants: InvariantOutcome[], series: Series, faultStatus: FaultStatus[]): ScenarioResult {
+function buildResult(world: World, scenario: Scenario, options: RunOptions, obs: Observations, invariants: InvariantOutcome[], series: Series, faultStatus: FaultStatus[], crashes: readonly ScheduledCrash[]): ScenarioResult {
   const totals = world.layerTotals();
   const acked = [...obs.recorder.orders.values()].filter((o) => o.acks.length > 0);
   const ackIds = new Set(acked.flatMap((o) => o.acks.map((a) => a.orderId)));
@@ -332,7 +335,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
   const faults: FaultOutcome[] = faultStatus.map((f) => {
     const compiled = scenario.faults.find((c) => c.id === f.id);
     const fromMs = compiled?.fromMs ?? 0;
-    const crash = world.injector.crashes().find((c) => c.id === f.id);
+    const crash = crashes.find((c) => c.id === f.id);
     const toMs = crash ? crash.offsetMs + crash.downForMs : compiled && Number.isFinite(compiled.toMs) ? compiled.toMs : null;
     const end = toMs ?? obs.healAtMs;
     const i = seriesT.findIndex((t, k) => t >= end && (backlog[k] ?? 0) === 0 && (depth[k] ?? 0) === 0);

@@ -25,5 +25,12 @@ describe('crash faults that overlap', () => {
     expect(result.settings.crashes).toBe(3);
     expect(result.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}: ${i.summary}`)).toEqual([]);
     expect(result.counts.ordersAcknowledged).toBeGreaterThan(300);
+    // Each crash's window ends when its outage does (the plan is cleared on heal; the windows were read before).
+    expect(result.faults.map((f) => [f.id, f.fromMs, f.toMs])).toEqual([
+      ['crash-1', 120_000, 300_000],
+      ['crash-2', 180_000, 240_000],
+      ['crash-3', 300_000, 330_000],
+    ]);
+    for (const f of result.faults) expect(f.recoveryMs).not.toBeNull();
   }, 120_000);
 });
