@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 
 /**
  * A YAML or JSON file read with source positions, so every problem found in it (a syntax error, a
@@ -46,7 +46,8 @@ export interface SourceDocument {
 /** Parses `text` (YAML or JSON) keeping positions; `file` is only used in the problems. */
 export function parseSource(text: string, file: string): SourceDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  // `merge`: `<<: *defaults` merges a mapping, as most YAML users expect (YAML 1.1's merge key).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, merge: true });
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, col };
@@ -57,7 +58,20 @@ export function parseSource(text: string, file: string): SourceDocument {
     ...position(error.pos[0]),
     message: yamlMessage(error.code, error.message, /\.json$/i.test(file) ? 'JSON' : 'YAML'),
   }));
-  const value = problems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  let value: unknown = undefined;
+  if (problems.length === 0) {
+    const aliasAt = (): Position => position(firstAliasOffset(doc));
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+      if (isCyclic(value)) {
+        problems.push({ file, pointer: '', ...aliasAt(), message: 'an alias refers to a node that contains it, so the document never ends; write the value out' });
+        value = undefined;
+      }
+    } catch (error) {
+      // The yaml library's guard against alias bombs (an alias expanding to too many nodes).
+      problems.push({ file, pointer: '', ...aliasAt(), message: `aliases expand to too many nodes (${(error as Error).message.toLowerCase()}); write the values out` });
+    }
+  }
   const locate = (pointer: string, at: 'key' | 'value' = 'value'): Position => position(offsetOf(doc, pointer, at));
   return {
     file,
@@ -67,6 +81,27 @@ export function parseSource(text: string, file: string): SourceDocument {
     locate,
     problem: (pointer, message, at = 'value') => ({ file, pointer, ...locate(pointer, at), message }),
   };
+}
+
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+/** Whether a parsed value contains itself (a YAML alias inside its own anchor). */
+function isCyclic(value: unknown, path = new Set<object>()): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (path.has(value)) return true;
+  path.add(value);
+  for (const child of Array.isArray(value) ? value : Object.values(value)) if (isCyclic(child, path)) return true;
+  path.delete(value);
+  return false;
 }
 
 /** Reads and parses a file; a missing or unreadable file is one located problem (line 1). */
@@ -163,5 +198,6 @@ function yamlMessage(code: string, message: string, language: 'JSON' | 'YAML'): 
   // The library's message ends with "at line L, column C" (we print the position ourselves).
   const text = message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
   if (code === 'DUPLICATE_KEY') return `duplicate key: a ${language === 'JSON' ? 'JSON object' : 'YAML mapping'} cannot repeat a key`;
+  if (code === 'MULTIPLE_DOCS') return `a second document starts here (after \`---\`): a file holds one scenario or plan; put the next one in a file of its own`;
   return `invalid ${language}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }

@@ -35,6 +35,15 @@ describe('YAML and JSON with source positions', () => {
     expect(source.locate('')).toEqual({ line: 1, col: 1 });
   });
 
+  it('refuses an alias inside its own anchor and an alias bomb with a located problem; merge keys work', () => {
+    const cyclic = parseSource('title: &a [*a]\n', 'cyc.yaml');
+    expect(cyclic.problems).toEqual([expect.objectContaining({ line: 1, col: 12, message: expect.stringContaining('refers to a node that contains it') })]);
+    const bomb = ['a0: &a0 [x,x,x,x,x,x,x,x,x]', ...Array.from({ length: 11 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(',')}]`)].join('\n');
+    expect(parseSource(bomb, 'bomb.yaml').problems).toEqual([expect.objectContaining({ line: 2, message: expect.stringContaining('aliases expand to too many nodes') })]);
+    expect(parseSource('a: 1\n---\nb: 2\n', 'two.yaml').problems[0]).toMatchObject({ line: 2, message: expect.stringContaining('a second document starts here') });
+    expect(parseSource('a: &d { x: 1, y: 2 }\nb: { <<: *d, y: 3 }\n', 'merge.yaml').value).toEqual({ a: { x: 1, y: 2 }, b: { x: 1, y: 3 } });
+  });
+
   it('formats problems as file:line:col: message', () => {
     expect(formatProblem(source.problem('/faults/0/target', 'bad target'))).toBe('p.yaml:3:13: bad target');
     expect(pointerToPath('/faults/2/delay/a~1b')).toBe('faults[2].delay["a/b"]');
