@@ -9,6 +9,7 @@ import { ScenarioPool } from '../run/scenario-process.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { faultPlan, type ExploreSpace } from './arbitraries.ts';
 import { runWithPlan } from './run-with-plan.ts';
+import { runCommand } from '../run/replay-command.ts';
 
 export interface ExploreOptions {
   runs: number;
@@ -210,7 +211,7 @@ export function reproYaml(scenario: Scenario, outcome: Extract<ExploreOutcome, {
     faults: outcome.faults,
   };
   void title;
-  const replay = ['npx faultline run', file, ...defects.map((d) => `--defect ${d}`)].join(' ');
+  const replay = runCommand(file, defects);
   return `# Written by faultline explore. Replays the violation with:\n#   ${replay}\n${stringify(doc, { lineWidth: 100 })}`;
 }
 

@@ -12,6 +12,7 @@ import type { Scenario } from '../scenario/model.ts';
 import { World } from '../world/world.ts';
 import { expectedArrivals } from '../../simulators/storefront/profile.ts';
 import { sizeHeapGrowthFor } from './heap-growth.ts';
+import { runCommand } from './replay-command.ts';
 import type { AvailabilitySample, ExceptionView, Observations, OrderView } from './observations.ts';
 
 export interface RunOptions {
@@ -27,7 +28,7 @@ const DRAIN_SAMPLE_MS = 5 * 60_000;
 
 /** The command that replays a run exactly. */
 export function replayCommand(scenario: Scenario, seed: number, defects: readonly string[]): string {
-  return ['npx faultline run', scenario.file, `--seed ${seed}`, ...defects.map((d) => `--defect ${d}`)].join(' ');
+  return runCommand(scenario.file, defects, seed);
 }
 
 /**

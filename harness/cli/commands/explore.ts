@@ -5,6 +5,7 @@ import { loadScenario, ScenarioError } from '../../scenario/load.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { prepareOutDir } from '../options.ts';
 import { parseCommon } from './run.ts';
+import { runCommand } from '../../run/replay-command.ts';
 
 export interface ExploreFlags {
   runs: string;
@@ -59,7 +60,7 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
   const temp = `${target}.${process.pid}.tmp`;
   await writeFile(temp, reproYaml(scenario, outcome, target, defects), 'utf8');
   await rename(temp, target);
-  const replay = ['npx faultline run', target, ...defects.map((d) => `--defect ${d}`)].join(' ');
+  const replay = runCommand(target, defects);
   out.write(
     `\nProperty failed after ${outcome.runs} run(s) and ${outcome.shrinks} shrink(s) (${(wall / 1000).toFixed(1)} s)\n` +
       // fast-check's replay token: the search seed and the path to the shrunk case.

@@ -49,6 +49,15 @@ function loadAll(paths: string[]): Array<{ file: string; scenario: Scenario }> {
     }
   }
   if (problems.length > 0) throw new UsageError(`invalid scenario file(s), nothing was run:\n${problems.join('\n')}`);
+  // Results, JUnit suites and report anchors are keyed by the scenario id (the file's name).
+  const byId = new Map<string, string[]>();
+  for (const { file, scenario } of scenarios) byId.set(scenario.id, [...(byId.get(scenario.id) ?? []), file]);
+  const clashes = [...byId].filter(([, list]) => list.length > 1);
+  if (clashes.length > 0) {
+    throw new UsageError(
+      `scenario ids must be unique in one run (results, JUnit suites and the report are keyed by the file's name), nothing was run:\n${clashes.map(([id, list]) => `  "${id}": ${list.join(', ')}`).join('\n')}\nrename one of each, or run them separately`,
+    );
+  }
   return scenarios;
 }
 
