@@ -113,7 +113,7 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
         onGate: persistGate,
         onCircuit: (s, state) => {
           metrics.circuitState.set({ system: s }, circuitValue[state]);
-          log.info({ system: s, state }, 'circuit changed');
+          log.info({ downstream: s, state }, 'circuit changed');
         },
       });
       if (stopped) l.stop();

@@ -113,7 +113,7 @@ export class ExceptionQueue {
     unit.after.push(() => {
       ctx.stats.exceptions.raised++;
       ctx.metrics.exceptionsRaised.inc({ system: msg.system });
-      ctx.log.warn({ exceptionId, system: msg.system, operation: data.operation, key: msg.key, reason: info.reason, traceId: msg.traceId }, 'parked in the exception queue');
+      ctx.log.warn({ exceptionId, downstream: msg.system, operation: data.operation, key: msg.key, reason: info.reason, traceId: msg.traceId }, 'parked in the exception queue');
     });
   }
 

@@ -195,7 +195,7 @@ export class CancelFulfillmentHandler implements CommandHandler {
     if (outcome.kind === 'refused' && outcome.status !== 404 && !tooLate) {
       return { kind: 'fail', reason: `${msg.system} could not cancel fulfillment order ${fulfillmentOrderId} (${outcome.status} ${problemSlug(outcome.problem)}): ${outcome.problem.detail ?? ''}`.trim(), status: outcome.status, payload: msg.lastRequest };
     }
-    if (tooLate) ctx.log.info({ orderId: fulfillmentOrderId, system: msg.system, traceId: msg.traceId }, 'cancellation came too late: the fulfillment order had shipped; the sales order stays booked');
+    if (tooLate) ctx.log.info({ orderId: fulfillmentOrderId, downstream: msg.system, traceId: msg.traceId }, 'cancellation came too late: the fulfillment order had shipped; the sales order stays booked');
     await ctx.db.write(async (unit) => {
       await unit.finish(msg);
       if (!tooLate && msg.payload.cancelSalesOrder === true) await unit.command(cancelSalesOrderCommand(fulfillmentOrderId, msg.traceId));

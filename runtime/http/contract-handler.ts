@@ -95,8 +95,14 @@ export function createContractHandler<Operations>(
         if (plan.bodyRequired) return problem(400, 'Invalid request', 'a JSON request body is required', { type: 'invalid-request', errors: [{ pointer: '/body', message: 'is required' }] });
       } else {
         const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
-          return problem(415, 'Unsupported media type', `expected content-type application/json, got ${contentType || 'none'}`, { type: 'unsupported-media-type' });
+        // The media types the operation declares (another +json type has other semantics: merge-patch…).
+        const accepted = Object.keys(entry.operation.requestBody?.content ?? { 'application/json': {} });
+        if (!accepted.includes(contentType)) {
+          return problem(415, 'Unsupported media type', `expected content-type ${accepted.join(' or ')}, got ${contentType || 'none'}`, { type: 'unsupported-media-type' });
+        }
+        const coding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
+        if (coding !== '' && coding !== 'identity') {
+          return problem(415, 'Unsupported media type', `content-encoding ${coding} is not supported; send the body uncompressed`, { type: 'unsupported-media-type', headers: { 'accept-encoding': 'identity' } });
         }
         try {
           body = JSON.parse(raw);

@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HttpHandler, HttpRequest } from '../ports.ts';
 import { problem } from './problem.ts';
 
@@ -26,7 +28,31 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as 
  */
 export async function serveHandler(handler: HttpHandler, options: ServeOptions = {}): Promise<RunningServer> {
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
-  const app = Fastify({ bodyLimit, logger: false, return503OnClosing: true, forceCloseConnections: true });
+  const app = Fastify({
+    bodyLimit,
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // A URL that does not decode: answered as a problem like every other refusal.
+    frameworkErrors: (error, req, reply) => {
+      const res = problem(400, 'Invalid request', `the request URL is not valid: ${error.message}`, { type: 'invalid-request', extra: { instance: req.url.split('?')[0], traceId: traceIdOf(req.headers.traceparent) } });
+      void (reply as FastifyReply).code(res.status).headers(res.headers).send(Buffer.from(res.body));
+    },
+    // What Node's HTTP parser refuses (headers too large, a broken Content-Length): no request
+    // object exists, so the answer is written to the socket.
+    clientErrorHandler: (error, socket) => {
+      const code = (error as { code?: string }).code;
+      const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const res =
+        status === 431
+          ? problem(431, 'Request header fields too large', 'the request headers are larger than the server accepts (16 KiB in all)', { type: 'request-header-fields-too-large' })
+          : status === 408
+            ? problem(408, 'Request timeout', 'the request did not arrive in time', { type: 'request-timeout' })
+            : problem(400, 'Invalid request', `the request is not valid HTTP/1.1 (${String(code ?? error.message)})`, { type: 'invalid-request' });
+      if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${res.headers['content-type']}\r\ncontent-length: ${Buffer.byteLength(res.body)}\r\nconnection: close\r\n\r\n${res.body}`);
+      else socket.destroy(error);
+    },
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
   // What Fastify refuses before the handler sees the request (a body over the limit, a broken
@@ -38,7 +64,7 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
     const declared = Number(req.headers['content-length']);
     const res =
       status === 413
-        ? problem(413, 'Payload too large', `The request body is ${Number.isFinite(declared) && declared > bodyLimit ? `${declared} bytes` : `over ${bodyLimit} bytes`}; the limit is ${bodyLimit} bytes.`, { type: 'payload-too-large', extra: { instance } })
+        ? problem(413, 'Payload too large', `The request body is ${Number.isFinite(declared) && declared > bodyLimit ? `${declared} bytes` : `over ${bodyLimit} bytes`}; the limit is ${bodyLimit} bytes.`, { type: 'payload-too-large', extra: { instance, traceId: traceIdOf(req.headers.traceparent) } })
         : status === 500
           ? problem(500, 'Internal error', 'the server failed to handle the request', { extra: { instance } })
           : problem(status, 'Invalid request', error.message, { type: 'invalid-request', extra: { instance } });
@@ -63,4 +89,10 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   return { url: `http://${options.host ?? '127.0.0.1'}:${port}`, port, close: () => app.close() };
+}
+
+/** The trace id a refusal made before the handler names: the caller's, else a new one (W3C Trace Context). */
+function traceIdOf(traceparent: string | string[] | undefined): string {
+  const match = typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent.trim()) : null;
+  return match && !/^0+$/.test(match[1]!) ? match[1]! : randomBytes(16).toString('hex');
 }

@@ -76,6 +76,12 @@ describe('contract handler', () => {
     const extra = await problemOf(send('POST', '/items', '{"sku":"A-1","quantity":1,"colour":"red"}', key));
     expect(extra.body.errors?.[0]).toEqual({ pointer: '/body/colour', message: 'is not an allowed field' });
     expect((await problemOf(send('POST', '/items', '<xml/>', { ...key, 'content-type': 'text/xml' }))).status).toBe(415);
+    // Only the media types the operation declares: another +json type means something else (a merge patch).
+    const mergePatch = await problemOf(send('POST', '/items', '{"sku":"A-1","quantity":1}', { ...key, 'content-type': 'application/merge-patch+json' }));
+    expect([mergePatch.status, mergePatch.body.detail]).toEqual([415, 'expected content-type application/json, got application/merge-patch+json']);
+    expect((await send('POST', '/items', '{"sku":"A-1","quantity":1}', { ...key, 'content-type': 'application/json; charset=utf-8' })).status).toBe(201);
+    const gzip = await send('POST', '/items', '\u001f\u008b\u0008', { ...key, 'content-encoding': 'gzip' });
+    expect([gzip.status, gzip.headers['accept-encoding'], JSON.parse(gzip.body).detail]).toEqual([415, 'identity', 'content-encoding gzip is not supported; send the body uncompressed']);
     expect((await problemOf(send('POST', '/items', JSON.stringify({ sku: 'A-1', quantity: 1, pad: 'x'.repeat(1100000) }), key))).status).toBe(413);
   });
 

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { serveHandler } from '../../runtime/http/serve.ts';
@@ -63,18 +64,43 @@ describe('Transport: undici over real HTTP', () => {
   it('answers an oversized body with 413 problem+json', async () => {
     const server = await serveHandler(echoHandler, { bodyLimit: 1024 });
     const transport = new UndiciTransport({ targets: { echo: server.url } });
-    const res = await transport.send('echo', { method: 'POST', path: '/x?y=1', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(4096) });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const res = await transport.send('echo', { method: 'POST', path: '/x?y=1', headers: { 'content-type': 'application/json', traceparent }, body: 'x'.repeat(4096) });
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toBe('application/problem+json');
-    // The contracts' problem type, the path as instance, and the declared size.
+    // The contracts' problem type, the path as instance, the declared size and the caller's trace.
     expect(JSON.parse(res.body)).toEqual({
       type: 'https://faultline.dev/problems/payload-too-large',
       title: 'Payload too large',
       status: 413,
       detail: 'The request body is 4096 bytes; the limit is 1024 bytes.',
       instance: '/x',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
     });
     await transport.close();
+    await server.close();
+  });
+
+  it('answers what Fastify and the HTTP parser refuse (a URL that does not decode, headers too large, a broken Content-Length) with problem+json', async () => {
+    const server = await serveHandler(echoHandler);
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.end(text));
+        let out = '';
+        socket.on('data', (d) => (out += d.toString()));
+        socket.on('close', () => resolve(out));
+        socket.on('error', reject);
+      });
+    const badUrl = await raw('GET /v1/orders/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(badUrl).toMatch(/^HTTP\/1.1 400 /);
+    expect(badUrl).toContain('application/problem+json');
+    expect(badUrl).toMatch(/"type":"https:\/\/faultline.dev\/problems\/invalid-request".*"traceId":"[0-9a-f]{32}"/);
+    const big = await raw(`GET / HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1.1 431 /);
+    expect(big).toContain('"type":"https://faultline.dev/problems/request-header-fields-too-large"');
+    const broken = await raw('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}');
+    expect(broken).toMatch(/^HTTP\/1.1 400 /);
+    expect(broken).toContain('"type":"https://faultline.dev/problems/invalid-request"');
     await server.close();
   });
 });
