@@ -111,6 +111,7 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
         halfOpenAfterMs: config.breaker.halfOpenAfterMs,
         honourRetryAfter: !defects.has('ignore-retry-after'),
         onGate: persistGate,
+        onCall: (s, outcome) => metrics.downstreamCalls.inc({ system: s, outcome }),
         onCircuit: (s, state) => {
           metrics.circuitState.set({ system: s }, circuitValue[state]);
           log.info({ downstream: s, state }, 'circuit changed');

@@ -17,6 +17,7 @@ import type { OrderRecord } from '../services/orders.ts';
 import { decodeReturn, type ReturnService } from '../services/returns.ts';
 import type { WebhookService } from '../services/webhooks.ts';
 import { retryAfterSeconds } from '../resilience/retry-after.ts';
+import { problemSlug, type Problem } from '../resilience/outcome.ts';
 import { Partners, type Principal } from './partners.ts';
 import { problem } from './problems.ts';
 
@@ -150,6 +151,8 @@ class CommerceApi {
   finish(request: HttpRequest, response: HttpResponse): HttpResponse {
     const info = this.requests.get(request);
     if (info) this.ctx.metrics.requestDuration.observe({ operation: info.operationId }, (this.ctx.clock.now() - info.startedAt) / 1000);
+    // Every refusal of an order, whoever wrote it (the contract's validation, the key checks, intake).
+    if (info?.operationId === 'createOrder' && response.status >= 400 && response.status < 500) this.ctx.metrics.ordersRejected.inc({ type: problemTypeOf(response) });
     if (response.status >= 400 && response.headers['content-type'] === 'application/problem+json' && !response.body.includes('"instance"')) {
       // A problem the contract handler wrote (400/404/405/413/415): add the request path and trace
       // id, and make body pointers point into the body as the contract says (`/lines/0/sku`, not
@@ -307,4 +310,12 @@ async function orderView(ctx: LayerContext, order: OrderRecord): Promise<Record<
     updatedAt: iso(order.updatedAt),
   };
   return view;
+}
+
+function problemTypeOf(response: HttpResponse): string {
+  try {
+    return problemSlug(JSON.parse(response.body) as Problem) || `http-${response.status}`;
+  } catch {
+    return `http-${response.status}`;
+  }
 }

@@ -32,6 +32,8 @@ export interface LaneOptions {
   /** A Retry-After moved the gate: persist it so a restarted layer honours it too. */
   onGate?: (system: string, until: number) => void;
   onCircuit?: (system: string, state: CircuitState) => void;
+  /** Every call made (not the ones the gate or circuit held back), with how it ended. */
+  onCall?: (system: string, outcome: CallOutcome['kind']) => void;
 }
 
 /** A unit of work run on a lane once admitted (concurrency, Retry-After gate, circuit). */
@@ -201,6 +203,7 @@ export class SystemLane {
   }
 
   private observe(outcome: CallOutcome): void {
+    this.options.onCall?.(this.system, outcome.kind);
     const c = this.counters;
     const before = this.circuit.opens;
     if (outcome.kind === 'transient') {

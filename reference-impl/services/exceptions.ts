@@ -81,6 +81,7 @@ export class ExceptionQueue {
     const ctx = this.ctx;
     const payload = JSON.stringify(info.payload ?? msg.payload);
     let id = msg.exceptionId;
+    const parkedBefore = Boolean(id);
     let attempts = Math.max(1, msg.attempts);
     if (id) {
       const [row] = await unit.tx.query<{ attempts: SqlValue }>('SELECT attempts FROM exceptions WHERE id = ?', [id]);
@@ -110,9 +111,13 @@ export class ExceptionQueue {
     const exceptionId = id;
     const data = { exceptionId, system: msg.system, operation: info.operation, businessKey: msg.key, reason: info.reason, attempts, retryable: info.retryable, traceId: msg.traceId, ...(info.status === undefined ? {} : { httpStatus: info.status }) };
     emit(ctx, unit, 'exception.raised', exceptionId, msg.traceId, data);
+    const isNew = !parkedBefore;
     unit.after.push(() => {
-      ctx.stats.exceptions.raised++;
-      ctx.metrics.exceptionsRaised.inc({ system: msg.system });
+      // A transaction parked again after a failed replay is the same exception, not a new one.
+      if (isNew) {
+        ctx.stats.exceptions.raised++;
+        ctx.metrics.exceptionsRaised.inc({ system: msg.system });
+      }
       ctx.log.warn({ exceptionId, downstream: msg.system, operation: data.operation, key: msg.key, reason: info.reason, traceId: msg.traceId }, 'parked in the exception queue');
     });
   }

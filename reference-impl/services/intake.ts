@@ -74,7 +74,6 @@ export class IntakeService {
 
   private refuse(status: number, type: string, title: string, detail: string, instance: string, traceId: string, errors?: Array<{ pointer: string; message: string }>): HttpResponse {
     this.ctx.stats.orders.rejected++;
-    this.ctx.metrics.ordersRejected.inc({ type });
     return problem(status, type, title, detail, { instance, traceId, ...(errors && errors.length ? { errors } : {}) });
   }
 

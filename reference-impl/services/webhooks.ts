@@ -124,6 +124,7 @@ export class WebhookService {
       if (inserted === 0) {
         this.ctx.stats.dedup.hits++;
         this.ctx.stats.dedup.byChannel[message.channel] = (this.ctx.stats.dedup.byChannel[message.channel] ?? 0) + 1;
+        this.ctx.metrics.dedupHits.inc({ channel: message.channel });
         return 'duplicate';
       }
     } catch (error) {

@@ -214,6 +214,7 @@ describe('fulfillment, shipments and invoicing', () => {
     expect([first.status, first.json]).toEqual([202, { status: 'accepted', deliveryId: headers['x-wms-delivery-id'], events: 1, duplicates: 0 }]);
     const again = await w.send('POST', '/v1/webhooks/wms/DC-EAST', payload, { ...headers, 'x-wms-delivery-id': '2b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e' });
     expect(again.json).toMatchObject({ status: 'duplicate', duplicates: 1 });
+    expect((await w.send('GET', '/metrics', undefined, {})).body).toContain('faultline_dedup_hits_total{channel="wms.shipment"} 1');
     await w.advance(5_000);
     expect((await w.getOrder(orderId)).json.status).toBe('shipped');
     expect(w.erp.goodsIssues).toHaveLength(1);

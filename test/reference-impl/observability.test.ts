@@ -68,6 +68,7 @@ describe('observability', () => {
     const w = await createWorld();
     await w.placeOrder();
     await w.placeOrder([['NOPE-1', 1]]);
+    await w.placeOrder(undefined, {}, { currency: 12 }); // refused by the contract's validation, before intake
     await w.advance(1_000);
     const health = await w.send('GET', '/v1/health', undefined, { 'x-api-key': '' });
     expect(health.json).toEqual({ status: 'ok', version: '0.1.0', checks: { store: 'ok', outboxBacklog: 0, circuits: { erp: 'closed', 'wms@DC-EAST': 'closed', 'wms@DC-WEST': 'closed', 'carrier-swift': 'closed', 'carrier-pelican': 'closed' } } });
@@ -75,7 +76,10 @@ describe('observability', () => {
     expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
     expect(metrics.body).toContain('faultline_orders_received_total{channel="b2b-web",status="accepted"} 1');
     expect(metrics.body).toContain('faultline_orders_rejected_total{type="unknown-sku"} 1');
-    expect(metrics.body).toMatch(/faultline_http_request_duration_seconds_count\{operation="createOrder"\} 2/);
+    expect(metrics.body).toContain('faultline_orders_rejected_total{type="invalid-request"} 1');
+    expect(metrics.body).toMatch(/faultline_http_request_duration_seconds_count\{operation="createOrder"\} 3/);
+    // Every call made downstream, by outcome (the ERP: credit check, price validation, booking).
+    expect(metrics.body).toContain('faultline_downstream_calls_total{system="erp",outcome="ok"} 3');
     expect(metrics.body).toContain('faultline_outbox_backlog 0');
     expect(metrics.body).toContain('faultline_circuit_state{system="erp"} 0');
     const stats = w.layer.stats();

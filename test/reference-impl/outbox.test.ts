@@ -108,6 +108,13 @@ describe('ERP posting through the outbox', () => {
     expect((await w.send('GET', '/v1/exceptions', undefined, { 'x-api-key': '' })).status).toBe(401);
     expect((await w.send('GET', '/v1/exceptions', undefined, { 'x-api-key': KEYS.web })).status).toBe(403);
 
+    // A replay that fails again parks the same entry again: still one exception raised.
+    await w.send('POST', `/v1/exceptions/${entry.exceptionId}/replay`, undefined, { 'x-api-key': KEYS.ops });
+    await w.advance(1_000);
+    expect((await w.send('GET', '/v1/exceptions?status=open&system=erp', undefined, { 'x-api-key': KEYS.ops })).json.items.map((e: { exceptionId: string }) => e.exceptionId)).toEqual([entry.exceptionId]);
+    expect(w.layer.stats().exceptions.raised).toBe(1);
+    expect((await w.send('GET', '/metrics', undefined, {})).body).toContain('faultline_exceptions_raised_total{system="erp"} 1');
+
     remove();
     w.transport.inject({ target: 'erp', method: 'POST', path: /^\/sales-orders$/, fault: { kind: 'delay', ms: 500 }, times: 1 }); // the replay takes a while
     const replay = await w.send('POST', `/v1/exceptions/${entry.exceptionId}/replay`, undefined, { 'x-api-key': KEYS.ops });
@@ -120,7 +127,7 @@ describe('ERP posting through the outbox', () => {
     expect([resolved.status, resolved.json.status]).toEqual([200, 'resolved']);
     expect(w.erp.bookedFor(order.json.orderId)).toHaveLength(1);
     expect((await w.getOrder(order.json.orderId)).json.status).toBe('released');
-    expect(w.layer.stats().exceptions).toMatchObject({ depth: 0, raised: 1, resolved: 1, replays: 1 });
+    expect(w.layer.stats().exceptions).toMatchObject({ depth: 0, raised: 1, resolved: 1, replays: 2 });
     expect((await w.send('POST', '/v1/exceptions/e8b4c2a1-6d3f-4a9e-b7c5-1f2e3d4c5b6a/replay', undefined, { 'x-api-key': KEYS.ops })).status).toBe(404);
   });
 
