@@ -308,8 +308,11 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
   const ackIds = new Set(acked.flatMap((o) => o.acks.map((a) => a.orderId)));
   const bookedAt = new Map<string, number>();
   for (const so of obs.erp.salesOrders) if (!bookedAt.has(so.document.externalReference)) bookedAt.set(so.document.externalReference, so.at - obs.epoch);
+  // One sample per order, from its first acknowledgement (a double submission is acknowledged twice).
+  const firstAck = new Map<string, number>();
+  for (const o of acked) for (const a of o.acks) if (!firstAck.has(a.orderId) || a.at < firstAck.get(a.orderId)!) firstAck.set(a.orderId, a.at);
   const lag = new Latency();
-  for (const o of acked) for (const a of o.acks) if (bookedAt.has(a.orderId)) lag.record(bookedAt.get(a.orderId)! - a.at);
+  for (const [orderId, at] of firstAck) if (bookedAt.has(orderId)) lag.record(bookedAt.get(orderId)! - at);
   const invoicedAt = new Map<string, number>();
   for (const inv of obs.erp.invoices) if (!invoicedAt.has(inv.document.salesOrderNumber)) invoicedAt.set(inv.document.salesOrderNumber, inv.at);
   const soByRef = new Map(obs.erp.salesOrders.map((so) => [so.document.externalReference, so.document.salesOrderNumber]));

@@ -48,6 +48,10 @@ describe('faultline run (the engine, end to end)', () => {
     expect(Object.values(reasons).reduce((a, b) => a + b, 0)).toBe(counts.ordersRejected);
     expect(Object.keys(reasons)).toEqual(Object.keys(reasons).sort());
     for (const key of Object.keys(reasons)) expect(key).toMatch(/^[a-z0-9_]+$/); // one vocabulary: credit_refused, never also credit-refused
+    // One posting-lag sample per booked order, however often it was acknowledged (double submissions).
+    const scenario = (JSON.parse(text) as RunResult).scenarios[0]!;
+    expect(scenario.metrics.erpPostingLagMs.count).toBe(counts.ordersBooked);
+    expect(counts.doubleSubmissions).toBeGreaterThan(0);
     const dir = await mkdtemp(join(tmpdir(), 'faultline-run-'));
     const again = await faultline(['run', SCENARIO, '--out', dir, '--format', 'json']);
     expect(again.code).toBe(0);
