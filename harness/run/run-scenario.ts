@@ -102,7 +102,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   });
   await clock.run({ limitMs: t0 + healAtMs + scenario.drainMs, until: () => converged });
   replayer.cancel();
-  await sample();
+  if (rel() !== lastSample) await sample(); // the sampler may have just taken this instant's sample
   sampler.cancel();
   const endStats = world.layer?.stats();
   const stillMoving = converged || !endStats ? undefined : unsettled(world, endStats);

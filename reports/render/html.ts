@@ -6,11 +6,15 @@ import type { RenderContext } from './types.ts';
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'];
 
 /** Charts to draw per scenario: series names (from the result's timeseries) grouped by chart. */
-const CHARTS: Array<{ title: string; yLabel: string; series: Array<[key: string, label: string]> }> = [
-  { title: 'Orders per interval', yLabel: 'orders', series: [['ordersSubmitted', 'submitted'], ['ordersAcknowledged', 'acknowledged'], ['ordersBooked', 'booked in ERP']] },
+/**
+ * `perMinute`: the series counts what happened since the previous sample; samples are further
+ * apart while the world drains (5 min) than during the faults, so counts are charted as rates.
+ */
+const CHARTS: Array<{ title: string; yLabel: string; perMinute?: boolean; series: Array<[key: string, label: string]> }> = [
+  { title: 'Orders per minute', yLabel: 'orders / min', perMinute: true, series: [['ordersSubmitted', 'submitted'], ['ordersAcknowledged', 'acknowledged'], ['ordersBooked', 'booked in ERP']] },
   { title: 'Order acknowledgement latency', yLabel: 'ms', series: [['orderAckP99Ms', 'p99'], ['orderAckP50Ms', 'p50']] },
   { title: 'Backlogs', yLabel: 'items', series: [['outboxBacklog', 'outbox backlog'], ['exceptionQueueDepth', 'exception queue']] },
-  { title: 'Downstream trouble per interval', yLabel: 'responses', series: [['retries', 'retries'], ['throttled429', '429s'], ['unavailable503', '503s']] },
+  { title: 'Downstream trouble per minute', yLabel: 'responses / min', perMinute: true, series: [['retries', 'retries'], ['throttled429', '429s'], ['unavailable503', '503s']] },
   { title: 'Inventory accuracy', yLabel: 'share', series: [['inventoryAccuracy', 'channels see the truth']] },
 ];
 
@@ -42,12 +46,20 @@ function overview(result: RunResult): string {
   return `<section><h2>Overview</h2><table><thead><tr><th>scenario</th><th>verdict</th><th>orders acknowledged</th><th>ack p99</th><th>ERP lag p99</th><th>exception rate</th><th>failing</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
+/** Counts per sampling interval as counts per minute (the first interval starts at 0). */
+function perMinute(t: readonly number[], values: readonly number[]): number[] {
+  return values.map((v, i) => {
+    const span = t[i]! - (i === 0 ? 0 : t[i - 1]!);
+    return span > 0 ? Math.round((v * 60_000 * 100) / span) / 100 : v;
+  });
+}
+
 function scenarioSection(s: ScenarioResult): string {
   const bands: ChartBand[] = s.faults.map((f) => ({ fromMs: f.fromMs, toMs: f.toMs ?? s.virtualDurationMs, label: `${f.kind} on ${f.target}` }));
   const charts = CHARTS.map((c) => {
     const series = c.series
       .filter(([key]) => s.timeseries.series[key])
-      .map(([key, label], i) => ({ name: label, values: s.timeseries.series[key]!, color: COLORS[i % COLORS.length]! }));
+      .map(([key, label], i) => ({ name: label, values: c.perMinute ? perMinute(s.timeseries.t, s.timeseries.series[key]!) : s.timeseries.series[key]!, color: COLORS[i % COLORS.length]! }));
     return series.length === 0 ? '' : `<figure>${lineChart({ title: c.title, yLabel: c.yLabel, t: s.timeseries.t, tMaxMs: s.virtualDurationMs, series, bands })}</figure>`;
   }).join('');
   const invariants = s.invariants

@@ -78,5 +78,6 @@ function niceCeil(v: number): number {
 function formatTick(v: number): string {
   if (v >= 1_000_000) return `${(v / 1_000_000).toFixed(1)}M`;
   if (v >= 10_000) return `${(v / 1000).toFixed(0)}k`;
-  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+  // Two decimals at most, never rounded to a different tick (0.25 is not 0.3).
+  return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(2)));
 }

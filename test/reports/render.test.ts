@@ -56,6 +56,19 @@ describe('reporters', () => {
     expect(html).toContain('seeded defect <code>no-event-dedup</code> switched on');
   });
 
+  it('charts: counts per sampling interval are drawn per minute, and tick labels are not rounded to other values', () => {
+    const r = passingResult();
+    const s = r.scenarios[0]!;
+    // 1-minute samples during the faults, 5-minute ones while draining: 10 per minute throughout.
+    s.timeseries = { intervalMs: 60_000, t: [60_000, 120_000, 420_000], series: { ordersAcknowledged: [10, 10, 50], inventoryAccuracy: [1, 0.5, 1] } };
+    const html = renderHtml(r, {});
+    expect(html).toContain('aria-label="Orders per minute"');
+    expect(html).toContain('>orders / min</text>');
+    expect(html).toMatch(/points="[\d.]+,(\d+(\.\d+)?) [\d.]+,\1 [\d.]+,\1"><title>acknowledged/); // a flat line: 10, 10, 10 per minute
+    expect(html).toContain('class="tick">0.25</text>');
+    expect(html).toContain('class="tick">0.75</text>');
+  });
+
   it('html: self-contained, with the verdict, charts with fault windows shaded, and escaped text', () => {
     const html = renderHtml(failingResult(), {});
     expect(html).toContain('Release verdict: FAIL');
