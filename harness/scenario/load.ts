@@ -82,7 +82,10 @@ export function scenarioFromSource(source: SourceDocument): Scenario {
       at(r.pointer, r.message, r.at);
     }
   }
-  const faultsResult = Array.isArray(raw.faults) ? checkFaultList(raw.faults, '/faults', { mode: 'in-process' }) : { faults: [], problems: [] };
+  // Semantic checks need a normalised scenario; faults and SLOs that are wrong on their own are
+  // left out of it, so their problems and the semantic ones are all reported in one pass.
+  const shapeOk = problems.length === 0;
+  const faultsResult = Array.isArray(raw.faults) ? checkFaultList(raw.faults, '/faults', { mode: 'in-process' }) : { faults: [], problems: [], valid: [], validIndexes: [] };
   for (const p of faultsResult.problems) at(p.pointer, p.message, p.at);
 
   const slos: SloSpec[] = [];
@@ -95,8 +98,8 @@ export function scenarioFromSource(source: SourceDocument): Scenario {
     }
   });
 
-  const scenario = problems.length === 0 ? normalise(source.file, raw, faultsResult.faults, slos) : undefined;
-  if (scenario) semanticChecks(scenario, raw, at);
+  const scenario = shapeOk ? normalise(source.file, raw, faultsResult.valid, slos) : undefined;
+  if (scenario) semanticChecks(scenario, raw, at, faultsResult.validIndexes);
   if (problems.length > 0 || !scenario) throw new ScenarioError(problems);
   return scenario;
 }
@@ -156,8 +159,23 @@ function normalise(file: string, raw: Record<string, unknown>, faults: Scenario[
   };
 }
 
-function semanticChecks(s: Scenario, raw: Record<string, unknown>, at: (pointer: string, message: string) => void): void {
+/** Longest simulated duration and drain: longer worlds take hours of wall time and GiBs. */
+const MAX_SIMULATED_MS = 7 * 86_400_000;
+
+/** `faultIndexes[k]`: where `s.faults[k]` stands in the file. */
+function semanticChecks(s: Scenario, raw: Record<string, unknown>, at: (pointer: string, message: string) => void, faultIndexes: readonly number[]): void {
   if (s.durationMs <= 0) at('/duration', 'duration: must be longer than 0');
+  if (s.durationMs > MAX_SIMULATED_MS) at('/duration', `duration: at most 7d of simulated trade (a 24h peak day of 100,000 orders takes minutes of wall time), got ${raw.duration as string}`);
+  if (s.drainMs > MAX_SIMULATED_MS) at('/drain', `drain: at most 7d, got ${raw.drain as string}`);
+  if (s.sampleEveryMs < 1000) at('/sampleEvery', `sampleEvery: at least 1s (each sample reads every stock position), got ${raw.sampleEvery as string}`);
+  if (s.invariants.length === 0 && s.slos.length === 0 && (!Array.isArray(raw.slos) || raw.slos.length === 0)) {
+    at(Array.isArray(raw.invariants) ? '/invariants' : '', 'invariants: the scenario checks nothing (no invariant, no SLO); list at least one, or leave `invariants` out for all of them');
+  }
+  (Array.isArray(raw.slos) ? raw.slos : []).forEach((text, i) => {
+    const slo = s.slos.find((x) => x.expression === text);
+    if (slo?.unit === 'ratio' && (slo.threshold < 0 || slo.threshold > 1)) at(`/slos/${i}`, `slos[${i}]: ${slo.id} is a share between 0 and 100%, so "${slo.expression}" always or never holds`);
+    if (slo?.unit !== 'ratio' && slo && slo.threshold < 0) at(`/slos/${i}`, `slos[${i}]: ${slo.id} is never negative, so "${slo.expression}" always or never holds`);
+  });
   const dcs = s.topology.distributionCenters.map((d) => d.code);
   dcs.forEach((code, i) => {
     if (dcs.indexOf(code) !== i) at(`/topology/distributionCenters/${i}/code`, `topology.distributionCenters[${i}].code: ${code} is listed twice`);
@@ -179,7 +197,8 @@ function semanticChecks(s: Scenario, raw: Record<string, unknown>, at: (pointer:
   }
   if (s.workload.linesPerOrder.min < 1) at('/workload/linesPerOrder/min', 'workload.linesPerOrder.min: an order has at least 1 line');
   if (s.workload.quantityPerLine.min < 1) at('/workload/quantityPerLine/min', 'workload.quantityPerLine.min: a line orders at least 1');
-  s.faults.forEach((f, i) => {
+  s.faults.forEach((f, k) => {
+    const i = faultIndexes[k] ?? k; // faults wrong on their own were left out of s.faults
     const t = f.target as { system?: string; instance?: string };
     if (t.system === 'wms' && t.instance && !dcs.includes(t.instance)) {
       at(`/faults/${i}/target`, `faults[${i}].target: no distribution center ${t.instance} in this scenario's topology (it has ${dcs.join(', ')})`);

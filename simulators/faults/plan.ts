@@ -140,9 +140,10 @@ export function checkFaultList(
   list: readonly unknown[],
   base: string,
   options: FaultPlanOptions & { takenIds?: ReadonlySet<string> } = {},
-): { faults: CompiledFault[]; problems: FieldProblem[] } {
+): { faults: CompiledFault[]; problems: FieldProblem[]; valid: CompiledFault[]; validIndexes: number[] } {
   const problems: FieldProblem[] = [];
   const faults: CompiledFault[] = [];
+  const validIndexes: number[] = [];
   const seen = new Map<string, number>();
   list.forEach((entry, index) => {
     const pointer = `${base}/${index}`;
@@ -160,9 +161,13 @@ export function checkFaultList(
         seen.set(id, index);
       }
     }
-    if (result.fault) faults.push(result.fault);
+    if (result.fault) {
+      faults.push(result.fault);
+      validIndexes.push(index);
+    }
   });
-  return { faults: problems.length === 0 ? faults : [], problems };
+  // `valid`: the entries that are right on their own, for checks that look across a whole file.
+  return { faults: problems.length === 0 ? faults : [], problems, valid: faults, validIndexes };
 }
 
 /**

@@ -55,6 +55,31 @@ describe('scenario files', () => {
     }
   });
 
+  it('reports a fault that is wrong on its own and the semantic problems of the others in one pass; refuses runaway or vacuous scenarios', () => {
+    const problems = (text: string): string => {
+      try {
+        scenarioFromSource(parseSource(text, 's.yaml'));
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const base = ['title: Many problems', 'description: All reported at once.', 'duration: 1h', 'workload: { ordersPerSecond: 1 }'];
+    const all = problems(
+      [...base, 'faults:', '  - { id: a, kind: downtime, target: erp, from: 10m, to: 20m, probability: 1.5 }', '  - { id: b, kind: downtime, target: erp, from: 2h, to: 3h }', '  - { id: c, kind: downtime, target: wms@DC-NORTH, from: 5m, to: 6m }', 'slos:', '  - exception_rate < 150%'].join('\n'),
+    );
+    expect(all).toContain('s.yaml:6:');
+    expect(all).toContain('faults[0].probability: a probability is between 0 and 1, got 1.5');
+    expect(all).toContain('s.yaml:7:49: faults[1].from: starts after the workload ends (duration 1h)');
+    expect(all).toContain('s.yaml:8:38: faults[2].target: no distribution center DC-NORTH');
+    expect(all).toContain('s.yaml:10:5: slos[0]: exception_rate is a share between 0 and 100%');
+    const runaway = problems(['title: Runaway', 'description: Too long and too fine.', 'duration: 1000000h', 'sampleEvery: 1ms', 'invariants: []', 'workload: { ordersPerSecond: 1 }'].join('\n'));
+    expect(runaway).toContain('s.yaml:3:11: duration: at most 7d');
+    expect(runaway).toContain('s.yaml:4:14: sampleEvery: at least 1s');
+    expect(runaway).toContain('s.yaml:5:13: invariants: the scenario checks nothing');
+    expect(problems([...base, 'invariants: []', 'slos: [order_ack_p99_ms < 300]'].join('\n'))).toBe('');
+  });
+
   it('fills defaults for a minimal scenario', () => {
     const s = scenarioFromSource(parseSource('title: Minimal\ndescription: The smallest valid scenario.\nduration: 1h\n', 'scenarios/minimal.yaml'));
     expect(s).toMatchObject({ id: 'minimal', seed: 1, durationMs: 3_600_000, drainMs: 21_600_000, sampleEveryMs: 30_000, faults: [], slos: [] });
