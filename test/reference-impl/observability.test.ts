@@ -29,6 +29,16 @@ describe('observability', () => {
     for (const e of ofOrder) expect(e.traceparent).toMatch(new RegExp(`^00-${traceId}-`));
   });
 
+  it('ignores a traceparent that does not parse and starts a new trace, as W3C Trace Context requires (no 400)', async () => {
+    const w = await createWorld();
+    const res = await w.placeOrder([['BRG-6204', 2]], { traceparent: '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra' });
+    expect(res.status).toBe(202);
+    // The layer's own calls carry the new trace.
+    const erp = w.transport.calls.find((c) => c.target === 'erp')!;
+    expect(erp.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(erp.headers.traceparent).not.toContain('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
   it('every canonical event it publishes matches its JSON Schema and carries the envelope on the bus', async () => {
     const w = await createWorld({ config: { reconciliationIntervalMs: 60_000 } });
     const seen: Array<{ headers: Record<string, string>; key: string; id: string; channel: string }> = [];

@@ -674,7 +674,7 @@ export interface components {
     responses: never;
     parameters: {
         /**
-         * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+         * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
          * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
          */
         Traceparent: string;
@@ -758,7 +758,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -955,7 +955,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -1097,7 +1097,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -1287,7 +1287,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -1508,7 +1508,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -1707,7 +1707,7 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -1879,7 +1879,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -2039,7 +2039,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -2194,7 +2194,7 @@ export interface operations {
             query?: never;
             header: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -2392,7 +2392,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -2591,7 +2591,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
@@ -2617,7 +2617,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex).
+                 * @description W3C Trace Context `traceparent` (version-traceid-parentid-flags, lowercase hex). A value that does not parse is ignored and a new trace starts, as the W3C recommendation requires; it is never a reason to refuse the request.
                  * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
                  */
                 traceparent?: components["parameters"]["Traceparent"];
