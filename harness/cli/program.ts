@@ -58,7 +58,7 @@ export function buildProgram(): Command {
     .option('--seed <seed>', 'seed of the search (integer or git hash)')
     .option('--max-faults <k>', 'most faults in one generated plan', '4')
     .option('--defect <name>', 'switch on a defect in the reference implementation (repeatable)', collect, [])
-    .option('--jobs <n>', 'runs at once while searching, in that many worker processes (default: the cores; same outcome for any number)', String(availableParallelism()))
+    .option('--jobs <n>', 'runs at once while searching, in that many worker processes; one per core unless given (same outcome for any number)', String(availableParallelism()))
     .option('--out <dir>', 'where repro files go', 'reports/out')
     .action(lazy(() => import('./commands/explore.ts')));
 
@@ -75,7 +75,7 @@ export function buildProgram(): Command {
     .description('run the reference integration layer over HTTP (embedded SQLite unless --store says otherwise)')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--store <url>', 'sqlite:FILE, sqlite::memory: or postgres://…', 'sqlite:faultline.sqlite')
+    .option('--store <url>', 'sqlite:FILE (created in the current directory when relative), sqlite::memory: or postgres://…', 'sqlite:faultline.sqlite')
     .option('--config <file>', 'YAML/JSON configuration (API keys, downstream URLs, defects)')
     .option('--erp-url <url>', 'base URL of the ERP')
     .option('--wms-url <dc=url>', 'base URL of a distribution center\'s WMS (repeatable)', collect, [])
@@ -98,7 +98,8 @@ export function buildProgram(): Command {
     .option('--target <url>', 'commerce API to drive (storefront only)')
     .option('--rate <r>', 'orders per second (storefront only)', '5')
     .option('--duration <d>', 'how long to drive, e.g. 30s (storefront only)', '30s')
-    .option('--api-key <key>', 'API key for the commerce API (storefront only)')
+    .option('--api-key <key>', 'X-API-Key sent to the commerce API: the storefront\'s calls, and the webhooks of wms and carriers (default: FAULTLINE_API_KEY)')
+    .addHelpText('after', '\nEnvironment:\n  FAULTLINE_API_KEY              the API key when --api-key is not given\n  FAULTLINE_CARRIER_SWIFT_URL    where sim wms hands parcels over to SwiftShip (else handovers are skipped)\n  FAULTLINE_CARRIER_PELICAN_URL  the same for Pelican')
     .action(lazy(() => import('./commands/sim.ts')));
 
   program
