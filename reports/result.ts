@@ -95,11 +95,17 @@ export interface Counts {
   ordersAcknowledged: number;
   ordersRejected: number;
   /**
-   * The rejected orders by reason, keys sorted: the problem type of a refusal at intake
-   * (`insufficient-stock`, `credit-refused`…) or the reason of a rejection after acknowledgement
-   * (`credit_refused`…). Absent in results written before it existed.
+   * The rejected orders by reason, keys sorted, in the contract's rejection reasons
+   * (`insufficient_stock`, `credit_refused`…), whether refused at intake or rejected after
+   * acknowledgement. Absent in results written before it existed.
    */
   rejectionsByReason?: Record<string, number>;
+  /**
+   * Orders the storefront gave up on without an answer: neither acknowledged nor refused (its
+   * retries ran out on 429s, 503s or timeouts). Lost sales, as the channel sees them. Absent in
+   * results written before it existed.
+   */
+  ordersUnanswered?: number;
   ordersCancelled: number;
   ordersBooked: number;
   ordersShipped: number;

@@ -404,6 +404,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
       ordersAcknowledged: ackIds.size,
       ordersRejected: refused.length + rejectedLater.length,
       rejectionsByReason: tally([...refused.map((o) => asReason(problemSlug(o.refusal!) || `http-${o.refusal!.status}`)), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
+      ordersUnanswered: [...obs.recorder.orders.values()].filter((o) => o.acks.length === 0 && !o.refusal).length,
       ordersCancelled: count('cancelled'),
       ordersBooked: new Set(obs.erp.salesOrders.map((s) => s.document.externalReference)).size,
       ordersShipped: shipped,

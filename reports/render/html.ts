@@ -89,7 +89,7 @@ ${s.defects.length ? `<p class="defects">Run with the reference implementation's
 ${s.settings.still_moving_at_end !== undefined ? `<p class="unsettled">The drain bound passed before the world settled: ${h(String(s.settings.still_moving_at_end))}.</p>` : ''}
 <p class="replay">Replay: <code>${h(s.replay)}</code></p>
 <table class="kv"><tr><td>orders submitted / acknowledged / booked / shipped / invoiced</td><td>${s.counts.ordersSubmitted} / ${s.counts.ordersAcknowledged} / ${s.counts.ordersBooked} / ${s.counts.ordersShipped} / ${s.counts.ordersInvoiced}</td></tr>
-<tr><td>orders rejected (refused at intake, or rejected after acknowledgement)${s.counts.rejectionsByReason ? ', by reason' : ''}</td><td>${s.counts.ordersRejected}${rejectionReasons(s.counts.rejectionsByReason)}</td></tr>
+${s.counts.ordersUnanswered ? `<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>${s.counts.ordersUnanswered}</td></tr>\n` : ''}<tr><td>orders rejected (refused at intake, or rejected after acknowledgement)${s.counts.rejectionsByReason ? ', by reason' : ''}</td><td>${s.counts.ordersRejected}${rejectionReasons(s.counts.rejectionsByReason)}</td></tr>
 <tr><td>ack latency p50 / p99 / max</td><td>${formatMs(m.orderAckLatencyMs.p50)} / ${formatMs(m.orderAckLatencyMs.p99)} / ${formatMs(m.orderAckLatencyMs.max)}</td></tr>
 <tr><td>ERP posting lag p50 / p99</td><td>${formatMs(m.erpPostingLagMs.p50)} / ${formatMs(m.erpPostingLagMs.p99)}</td></tr>
 <tr><td>invoice delay p50 / p99</td><td>${formatMs(m.invoiceDelayMs.p50)} / ${formatMs(m.invoiceDelayMs.p99)}</td></tr>

@@ -12,12 +12,12 @@ export function renderMarkdown(result: RunResult, ctx: RenderContext): string {
       (ctx.wallMs !== undefined ? ` · ${formatMs(ctx.wallMs)} wall time` : ''),
     '',
   );
-  lines.push('| scenario | verdict | orders acked | rejected | ack p99 | ERP lag p99 | invariants | SLOs | wall |', '|---|---|---|---|---|---|---|---|---|');
+  lines.push('| scenario | verdict | orders acked | rejected | unanswered | ack p99 | ERP lag p99 | invariants | SLOs | wall |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const s of result.scenarios) {
     const inv = s.invariants.filter((i) => i.status === 'pass').length;
     const slo = s.slos.filter((i) => i.status === 'pass').length;
     lines.push(
-      `| ${cell(s.id)}${s.defects.length ? ` (defect ${cell(s.defects.join(', '))})` : ''} | ${STATUS_MARK[s.verdict]} | ${s.counts.ordersAcknowledged} | ${s.counts.ordersRejected} | ${formatMs(s.metrics.orderAckLatencyMs.p99)} | ${formatMs(s.metrics.erpPostingLagMs.p99)} | ${inv}/${s.invariants.length} | ${slo}/${s.slos.length} | ${formatMs(ctx.scenarioWallMs?.[s.id])} |`,
+      `| ${cell(s.id)}${s.defects.length ? ` (defect ${cell(s.defects.join(', '))})` : ''} | ${STATUS_MARK[s.verdict]} | ${s.counts.ordersAcknowledged} | ${s.counts.ordersRejected} | ${s.counts.ordersUnanswered ?? '–'} | ${formatMs(s.metrics.orderAckLatencyMs.p99)} | ${formatMs(s.metrics.erpPostingLagMs.p99)} | ${inv}/${s.invariants.length} | ${slo}/${s.slos.length} | ${formatMs(ctx.scenarioWallMs?.[s.id])} |`,
     );
   }
   lines.push('');

@@ -23,8 +23,8 @@ describe('reporters', () => {
     const md = renderMarkdown(failingResult(), { wallMs: 4200, scenarioWallMs: { 'baseline-steady-state': 2100 } });
     expect(md.split('\n')[0]).toBe('# faultline: ❌ fail');
     expect(md).toContain('2 scenario(s), 1 not passing · faultline 0.1.0 · 4.20 s wall time');
-    expect(md).toContain('| scenario | verdict | orders acked | rejected | ack p99 |');
-    expect(md).toContain('| baseline-steady-state | ✅ pass | 120 | 5 | 120 ms |');
+    expect(md).toContain('| scenario | verdict | orders acked | rejected | unanswered | ack p99 |');
+    expect(md).toContain('| baseline-steady-state | ✅ pass | 120 | 5 | – | 120 ms |'); // a result from before the count existed
     expect(md).toContain('## duplicate-shipment-events: ❌ fail');
     expect(md).not.toContain('## baseline-steady-state');
     expect(md).toContain('Replay: `npx faultline run scenarios/duplicate-shipment-events.yaml --seed 7 --defect no-event-dedup`');
@@ -40,12 +40,13 @@ describe('reporters', () => {
     inv.anomalies = Array.from({ length: 20 }, () => anomaly);
     inv.anomalyCount = 2616;
     s.settings.still_moving_at_end = '334 fulfillment order(s) still open at DC-EAST';
+    s.counts.ordersUnanswered = 1479;
     s.invariants[1] = { ...s.invariants[1]!, status: 'unknown', reason: 'the layer had not settled when the drain bound (20m) passed' };
     const md = renderMarkdown(r, {});
     expect(md).toContain('  - … 3 earlier entries\n  - `0:00:04` channel event in_transit');
     expect(md).toContain('  - `0:00:09` channel event out_for_delivery');
     expect(md).toContain('- … and 2611 more (result.json keeps the first 20; the replay command shows them all)');
-    expect(md).toContain('| duplicate-shipment-events (defect no-event-dedup) | ❌ fail |');
+    expect(md).toContain('| duplicate-shipment-events (defect no-event-dedup) | ❌ fail | 120 | 5 | 1479 |');
     expect(md).toContain('Seeded defect switched on: `no-event-dedup`.');
     expect(md).toContain('The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.');
     expect(md).toContain('the layer had not settled when the drain bound (20m) passed');
@@ -54,6 +55,7 @@ describe('reporters', () => {
     expect(html).toContain('<p class="unsettled">The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.</p>');
     expect(html).toContain('<p class="reason">the layer had not settled when the drain bound (20m) passed</p>');
     expect(html).toContain('seeded defect <code>no-event-dedup</code> switched on');
+    expect(html).toContain('<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>1479</td></tr>');
   });
 
   it('charts: counts per sampling interval are drawn per minute, and tick labels are not rounded to other values', () => {
