@@ -13,6 +13,7 @@ import { World } from '../world/world.ts';
 import { expectedArrivals } from '../../simulators/storefront/profile.ts';
 import { sizeHeapGrowthFor } from './heap-growth.ts';
 import { runCommand } from './replay-command.ts';
+import { formatDuration } from '../../runtime/files/duration.ts';
 import type { AvailabilitySample, ExceptionView, Observations, OrderView } from './observations.ts';
 
 export interface RunOptions {
@@ -227,8 +228,6 @@ export function undecidedWhenUnsettled(outcome: InvariantOutcome, layerUnsettled
     reason: `the layer had not settled when the drain bound (${formatDuration(drainMs)}) passed: ${layerUnsettled}; what is still in hand cannot be judged. Give the scenario a longer \`drain\`.`,
   };
 }
-
-const formatDuration = (ms: number): string => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 
 async function observe(world: World, scenario: Scenario, options: RunOptions, healAtMs: number, converged: boolean, availability: AvailabilitySample[], stillMoving: string | undefined): Promise<Observations> {
   const finalOrders = new Map<string, OrderView | null>();

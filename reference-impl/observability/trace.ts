@@ -1,7 +1,5 @@
 import type { Random } from '../../runtime/ports.ts';
-
-/** W3C Trace Context: `00-<trace id>-<parent id>-<flags>`. */
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+import { traceIdOf } from '../../runtime/http/trace-context.ts';
 
 const hex8 = (random: Random): string => random.int(0, 0xffffffff).toString(16).padStart(8, '0');
 
@@ -34,8 +32,7 @@ export class Tracer {
 
   /** The trace id of an incoming `traceparent`, or a new one. */
   traceOf(header: string | undefined): string {
-    const m = header ? TRACEPARENT.exec(header) : null;
-    return m && !/^0+$/.test(m[1]!) ? m[1]! : this.traceId();
+    return traceIdOf(header) ?? this.traceId();
   }
 
   /** A `traceparent` for one outbound call or event of `traceId`. */

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HttpHandler, HttpRequest } from '../ports.ts';
 import { problem } from './problem.ts';
+import { traceIdOf } from './trace-context.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -35,7 +36,7 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
     forceCloseConnections: true,
     // A URL that does not decode: answered as a problem like every other refusal.
     frameworkErrors: (error, req, reply) => {
-      const res = problem(400, 'Invalid request', `the request URL is not valid: ${error.message}`, { type: 'invalid-request', extra: { instance: req.url.split('?')[0], traceId: traceIdOf(req.headers.traceparent) } });
+      const res = problem(400, 'Invalid request', `the request URL is not valid: ${error.message}`, { type: 'invalid-request', extra: { instance: req.url.split('?')[0], traceId: refusalTraceId(req.headers.traceparent) } });
       void (reply as FastifyReply).code(res.status).headers(res.headers).send(Buffer.from(res.body));
     },
     // What Node's HTTP parser refuses (headers too large, a broken Content-Length): no request
@@ -64,7 +65,7 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
     const declared = Number(req.headers['content-length']);
     const res =
       status === 413
-        ? problem(413, 'Payload too large', `The request body is ${Number.isFinite(declared) && declared > bodyLimit ? `${declared} bytes` : `over ${bodyLimit} bytes`}; the limit is ${bodyLimit} bytes.`, { type: 'payload-too-large', extra: { instance, traceId: traceIdOf(req.headers.traceparent) } })
+        ? problem(413, 'Payload too large', `The request body is ${Number.isFinite(declared) && declared > bodyLimit ? `${declared} bytes` : `over ${bodyLimit} bytes`}; the limit is ${bodyLimit} bytes.`, { type: 'payload-too-large', extra: { instance, traceId: refusalTraceId(req.headers.traceparent) } })
         : status === 500
           ? problem(500, 'Internal error', 'the server failed to handle the request', { extra: { instance } })
           : problem(status, 'Invalid request', error.message, { type: 'invalid-request', extra: { instance } });
@@ -92,7 +93,6 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
 }
 
 /** The trace id a refusal made before the handler names: the caller's, else a new one (W3C Trace Context). */
-function traceIdOf(traceparent: string | string[] | undefined): string {
-  const match = typeof traceparent === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent.trim()) : null;
-  return match && !/^0+$/.test(match[1]!) ? match[1]! : randomBytes(16).toString('hex');
+function refusalTraceId(traceparent: string | string[] | undefined): string {
+  return (typeof traceparent === 'string' ? traceIdOf(traceparent) : undefined) ?? randomBytes(16).toString('hex');
 }
