@@ -32,6 +32,14 @@ describe('faultline analyze', () => {
     const topOnly = { ...failing, verdict: 'pass' };
     await writeFile(join(dir, 'top.json'), JSON.stringify(topOnly, null, 2), 'utf8');
     expect((await faultline(['analyze', join(dir, 'top.json')])).stderr).toContain('the verdict is pass, but its scenarios make it fail');
+    // An SLO's status is re-evaluated from what was observed: an edited figure is caught.
+    const passing = passingResult();
+    const slo = passing.scenarios[0]!.slos[0]!;
+    const tampered = { ...passing, scenarios: [{ ...passing.scenarios[0]!, slos: [{ ...slo, observed: 99_999 }] }] };
+    await writeFile(join(dir, 'slo.json'), JSON.stringify(tampered, null, 2), 'utf8');
+    const sloRun = await faultline(['analyze', join(dir, 'slo.json')]);
+    expect(sloRun.code).toBe(2);
+    expect(sloRun.stderr).toContain(`scenarios[0].slos[0] (${passing.scenarios[0]!.id}): "${slo.expression}" with 99999 observed is fail, but the file says pass`);
   });
 
   it('refuses a file that is not a result with the place of the problem, exit 2', async () => {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { readSource } from '../../../runtime/files/yaml-source.ts';
 import { isReporterName, writeReports, type ReporterName } from '../../../reports/index.ts';
 import { verdictOf, type RunResult } from '../../../reports/result.ts';
+import { evaluateSlo, parseSlo } from '../../metrics/slo.ts';
 import schema from '../../../reports/result.schema.json' with { type: 'json' };
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { prepareOutDir } from '../options.ts';
@@ -50,6 +51,16 @@ export default async function analyze(file: string, flags: { out?: string; forma
 /** Where a stored verdict disagrees with the outcomes it sums up (the verdict a CI job exits with). */
 function verdictContradiction(result: RunResult): string | undefined {
   for (const [i, s] of result.scenarios.entries()) {
+    // An SLO's status follows from what was observed: re-evaluate it (an edited figure shows here).
+    for (const [k, slo] of s.slos.entries()) {
+      let expected: string;
+      try {
+        expected = evaluateSlo(parseSlo(slo.expression), slo.observed).status;
+      } catch {
+        return `scenarios[${i}].slos[${k}] (${s.id}) has the expression "${slo.expression}", which is not an SLO`;
+      }
+      if (expected !== slo.status) return `scenarios[${i}].slos[${k}] (${s.id}): "${slo.expression}" with ${slo.observed ?? 'nothing'} observed is ${expected}, but the file says ${slo.status}`;
+    }
     const outcomes = [...s.invariants.map((x) => ({ what: `invariant ${x.id}`, status: x.status })), ...s.slos.map((x) => ({ what: `SLO ${x.expression}`, status: x.status }))];
     const expected = verdictOf(outcomes.map((o) => o.status));
     if (s.verdict !== expected) {
