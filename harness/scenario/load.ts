@@ -92,7 +92,11 @@ export function scenarioFromSource(source: SourceDocument): Scenario {
   (Array.isArray(raw.slos) ? raw.slos : []).forEach((text, i) => {
     if (typeof text !== 'string') return;
     try {
-      slos.push(parseSlo(text));
+      const slo = parseSlo(text);
+      slos.push(slo);
+      // A threshold outside what the metric can take makes the SLO always or never hold.
+      if (slo.unit === 'ratio' && (slo.threshold < 0 || slo.threshold > 1)) at(`/slos/${i}`, `slos[${i}]: ${slo.id} is a share between 0 and 100%, so "${slo.expression}" always or never holds`);
+      else if (slo.threshold < 0) at(`/slos/${i}`, `slos[${i}]: ${slo.id} is never negative, so "${slo.expression}" always or never holds`);
     } catch (error) {
       at(`/slos/${i}`, `slos[${i}]: ${(error as Error).message}`);
     }
@@ -171,11 +175,6 @@ function semanticChecks(s: Scenario, raw: Record<string, unknown>, at: (pointer:
   if (s.invariants.length === 0 && s.slos.length === 0 && (!Array.isArray(raw.slos) || raw.slos.length === 0)) {
     at(Array.isArray(raw.invariants) ? '/invariants' : '', 'invariants: the scenario checks nothing (no invariant, no SLO); list at least one, or leave `invariants` out for all of them');
   }
-  (Array.isArray(raw.slos) ? raw.slos : []).forEach((text, i) => {
-    const slo = s.slos.find((x) => x.expression === text);
-    if (slo?.unit === 'ratio' && (slo.threshold < 0 || slo.threshold > 1)) at(`/slos/${i}`, `slos[${i}]: ${slo.id} is a share between 0 and 100%, so "${slo.expression}" always or never holds`);
-    if (slo?.unit !== 'ratio' && slo && slo.threshold < 0) at(`/slos/${i}`, `slos[${i}]: ${slo.id} is never negative, so "${slo.expression}" always or never holds`);
-  });
   const dcs = s.topology.distributionCenters.map((d) => d.code);
   dcs.forEach((code, i) => {
     if (dcs.indexOf(code) !== i) at(`/topology/distributionCenters/${i}/code`, `topology.distributionCenters[${i}].code: ${code} is listed twice`);
