@@ -11,7 +11,7 @@ import { fmt } from './no-lost-orders.ts';
 export function checkShipmentStatusMonotonic(ctx: CheckContext): CheckResult {
   const anomalies: Anomaly[] = [];
   let shipments = 0;
-  for (const [shipmentId, seen] of ctx.obs.recorder.seenStatuses) {
+  for (const [shipmentId, seen] of ctx.obs.recorder.seenStatuses.entries()) {
     shipments++;
     for (const source of ['event', 'read'] as const) {
       let best: (typeof seen)[number] | undefined;

@@ -3,24 +3,11 @@ import { appended } from '../../runtime/append.ts';
 import type { WorkloadObserver, WorkloadOperation, WorkloadOutcome } from '../../simulators/storefront/index.ts';
 import type { HistoryExcerpt } from '../invariants/checker.ts';
 import { Latency } from '../metrics/latency.ts';
+import { Vocabulary } from './columns.ts';
+import { HistoryLog, type HistoryOp } from './history-log.ts';
+import { SeenStatusLog, type SeenStatus } from './seen-statuses.ts';
+import { StockFactLog, type StockFact } from './stock-facts.ts';
 
-/** One history entry (Jepsen style): an invoke and its completion share `op`. */
-export interface HistoryOp {
-  /** Virtual ms since scenario start. */
-  at: number;
-  type: 'invoke' | 'ok' | 'fail' | 'info';
-  /** The workload's operation id (one per attempt). */
-  op: number;
-  f: WorkloadOperation['kind'];
-  channel: string;
-  /** The workload's order number. */
-  order: number;
-  attempt: number;
-  orderId?: string;
-  status?: number;
-  detail?: string;
-  traceId: string;
-}
 
 /** What the storefront did for one of its orders, and what it was told. */
 export interface StorefrontOrder {
@@ -35,25 +22,6 @@ export interface StorefrontOrder {
   /** An explicit refusal (4xx) of createOrder, with the problem type. */
   refusal?: { at: number; status: number; type?: string };
   cancelledAt?: number;
-}
-
-/**
- * What the layer learnt about stock, and when: an inventory message it acknowledged, a shipment
- * confirmation it acknowledged, or one position of a WMS snapshot it read. Kept as compact facts,
- * not message bodies: a 100,000-order day learns millions of them.
- */
-export type StockFact =
-  | { at: number; kind: 'adjusted'; dc: string; sku: string; onHand: number; sequence: number; reason: string; reference?: string }
-  | { at: number; kind: 'snapshot'; dc: string; sku: string; onHand: number; sequence: number }
-  | { at: number; kind: 'shipped'; orderId: string }
-  | { at: number; kind: 'snapshot-taken'; dc: string };
-
-/** A shipment status a channel saw: from a canonical event, or from reading the order. */
-export interface SeenStatus {
-  at: number;
-  status: string;
-  source: 'event' | 'read';
-  orderId: string;
 }
 
 /** A call the layer made to another system, when it answered with Retry-After. */
@@ -83,13 +51,13 @@ export const shipmentRank = (status: string): number => SHIPMENT_RANK[status] ??
  * shipment statuses channels saw.
  */
 export class Recorder implements WorkloadObserver {
-  readonly history: HistoryOp[] = [];
+  readonly history = new HistoryLog();
   readonly orders = new Map<number, StorefrontOrder>();
   readonly ackLatency = new Latency();
   /** Per interval (reset by the sampler). */
   readonly intervalAckLatency = new Latency();
-  readonly stockFacts: StockFact[] = [];
-  readonly seenStatuses = new Map<string, SeenStatus[]>();
+  readonly stockFacts = new StockFactLog();
+  readonly seenStatuses = new SeenStatusLog();
   readonly retryAfterViolations: RetryAfterViolation[] = [];
   readonly callsBySystem = new Map<string, { calls: number; throttled: number; unavailable: number }>();
   /**
@@ -100,6 +68,10 @@ export class Recorder implements WorkloadObserver {
   readonly postings = new Map<string, { operation: string; firstAt: number; attempts: number; lastStatus: string }>();
   counters = { submitted: 0, clientRetries: 0, doubleSubmissions: 0, intervalSubmitted: 0, intervalAcked: 0 };
   private readonly gates = new Map<string, Gate>();
+  /** SKUs, statuses and distribution centers, each kept once. */
+  private readonly words = new Vocabulary();
+  /** Order ids and posting references, each kept once: every order's id comes back in many messages. */
+  private readonly ids = new Vocabulary();
   /** Highest WMS sequence the layer has heard of per sku@DC (to keep only snapshot facts that teach something). */
   private readonly knownSequence = new Map<string, number>();
 
@@ -125,7 +97,7 @@ export class Recorder implements WorkloadObserver {
         channel: op.channel,
         idempotencyKey: op.idempotencyKey ?? '',
         traceId: op.traceId,
-        lines: (body.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity.value })),
+        lines: (body.lines ?? []).map((l) => ({ sku: this.words.canonical(l.sku), quantity: l.quantity.value })),
         submittedAt: this.now(),
         acks: [],
       });
@@ -133,16 +105,16 @@ export class Recorder implements WorkloadObserver {
   }
 
   onComplete(op: WorkloadOperation, outcome: WorkloadOutcome, response?: HttpResponse): void {
-    const entry = this.push(op, outcome, response);
+    const acked = op.kind === 'createOrder' && outcome === 'ok' && response ? (JSON.parse(response.body) as { orderId: string; status: string; distributionCenter?: string }) : undefined;
+    this.push(op, outcome, response, acked && this.ids.canonical(acked.orderId));
     const order = this.orders.get(op.order);
     if (!order) return;
     if (op.kind === 'createOrder') {
-      if (outcome === 'ok' && response) {
-        const body = JSON.parse(response.body) as { orderId: string; status: string; distributionCenter?: string };
-        entry.orderId = body.orderId;
+      if (acked) {
+        const body = acked;
         const latencyMs = (op.completedAt ?? this.now()) - op.invokedAt;
-        const ack: StorefrontOrder['acks'][number] = { orderId: body.orderId, at: this.now(), status: body.status, latencyMs };
-        if (body.distributionCenter) ack.distributionCenter = body.distributionCenter;
+        const ack: StorefrontOrder['acks'][number] = { orderId: this.ids.canonical(body.orderId), at: this.now(), status: this.words.canonical(body.status), latencyMs };
+        if (body.distributionCenter) ack.distributionCenter = this.words.canonical(body.distributionCenter);
         order.acks = appended(order.acks, ack);
         this.ackLatency.record(latencyMs);
         this.intervalAckLatency.record(latencyMs);
@@ -160,23 +132,22 @@ export class Recorder implements WorkloadObserver {
       order.cancelledAt ??= this.now();
     } else if (op.kind === 'getOrder' && outcome === 'ok' && response) {
       const body = JSON.parse(response.body) as { orderId: string; shipments?: Array<{ shipmentId: string; status: string }> };
-      for (const s of body.shipments ?? []) this.seeStatus(s.shipmentId, { at: this.now(), status: s.status, source: 'read', orderId: body.orderId });
+      for (const s of body.shipments ?? []) this.seeStatus(s.shipmentId, { at: this.now(), status: s.status, source: 'read', orderId: this.ids.canonical(body.orderId) });
     }
   }
 
-  private push(op: WorkloadOperation, type: HistoryOp['type'], response?: HttpResponse): HistoryOp {
+  /** `ackedAs`: the order id a createOrder was acknowledged with. */
+  private push(op: WorkloadOperation, type: HistoryOp['type'], response?: HttpResponse, ackedAs?: string): void {
     const entry: HistoryOp = { at: this.now(), type, op: op.id, f: op.kind, channel: op.channel, order: op.order, attempt: op.attempt, traceId: op.traceId };
-    if (op.orderId) entry.orderId = op.orderId;
+    const orderId = ackedAs ?? (op.orderId && this.ids.canonical(op.orderId));
+    if (orderId) entry.orderId = orderId;
     if (response) entry.status = response.status;
     if (type === 'info' && op.error) entry.detail = op.error;
     this.history.push(entry);
-    return entry;
   }
 
   seeStatus(shipmentId: string, seen: SeenStatus): void {
-    const list = this.seenStatuses.get(shipmentId);
-    if (list) this.seenStatuses.set(shipmentId, appended(list, seen));
-    else this.seenStatuses.set(shipmentId, [seen]);
+    this.seenStatuses.add(shipmentId, seen);
   }
 
   // ---- what the layer does ---------------------------------------------------------------
@@ -245,7 +216,7 @@ export class Recorder implements WorkloadObserver {
     if (p) {
       p.attempts++;
       p.lastStatus = status;
-    } else this.postings.set(reference, { operation: POSTING_PATHS.get(path)!, firstAt: at, attempts: 1, lastStatus: status });
+    } else this.postings.set(this.ids.canonical(reference), { operation: POSTING_PATHS.get(path)!, firstAt: at, attempts: 1, lastStatus: status });
   }
 
   private learnMessage(channel: string, body: string): void {
@@ -253,12 +224,12 @@ export class Recorder implements WorkloadObserver {
     if (!m) return; // a truncated message told the layer nothing
     const at = this.now();
     if (channel === 'wms.shipment') {
-      if (m.orderReference) this.stockFacts.push({ at, kind: 'shipped', orderId: m.orderReference });
+      if (m.orderReference) this.stockFacts.push({ at, kind: 'shipped', orderId: this.ids.canonical(m.orderReference) });
     } else if (m.distributionCenter && m.sku && typeof m.onHand === 'number' && typeof m.sequence === 'number') {
       const key = `${m.sku}@${m.distributionCenter}`;
       if ((this.knownSequence.get(key) ?? -1) < m.sequence) this.knownSequence.set(key, m.sequence);
       const fact: StockFact = { at, kind: 'adjusted', dc: m.distributionCenter, sku: m.sku, onHand: m.onHand, sequence: m.sequence, reason: String(m.reason) };
-      if (m.reference) fact.reference = m.reference;
+      if (m.reference) fact.reference = this.ids.canonical(m.reference);
       this.stockFacts.push(fact);
     }
   }
@@ -282,19 +253,13 @@ export class Recorder implements WorkloadObserver {
     bus.subscribe('shipments', 'harness', async (d) => {
       const event = JSON.parse(d.body) as { data?: { shipmentId?: string; orderId?: string; status?: string } };
       const data = event.data ?? {};
-      if (data.shipmentId && data.status) this.seeStatus(data.shipmentId, { at: this.now(), status: data.status, source: 'event', orderId: data.orderId ?? '' });
+      if (data.shipmentId && data.status) this.seeStatus(data.shipmentId, { at: this.now(), status: data.status, source: 'event', orderId: this.ids.canonical(data.orderId ?? '') });
     });
   }
 
   /** History entries about one workload order, oldest first (at most `limit`). */
   excerptFor(order: number, limit = 8): HistoryExcerpt[] {
-    const out: HistoryExcerpt[] = [];
-    for (const h of this.history) {
-      if (h.order !== order || h.type === 'invoke') continue;
-      out.push({ at: h.at, actor: h.channel, type: h.type, what: h.f, detail: [h.status ? `HTTP ${h.status}` : '', h.orderId ? `order ${h.orderId}` : '', h.detail ?? '', h.attempt > 1 ? `attempt ${h.attempt}` : ''].filter(Boolean).join(', '), traceId: h.traceId });
-      if (out.length >= limit) break;
-    }
-    return out;
+    return this.history.excerptFor(order, limit);
   }
 }
 
