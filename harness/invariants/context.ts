@@ -32,9 +32,9 @@ export class CheckContext {
     if (!this.salesOrdersByRef) {
       this.salesOrdersByRef = new Map();
       for (const so of this.obs.erp.salesOrders) {
-        const list = this.salesOrdersByRef.get(so.document.externalReference);
+        const list = this.salesOrdersByRef.get(so.externalReference);
         if (list) list.push(so);
-        else this.salesOrdersByRef.set(so.document.externalReference, [so]);
+        else this.salesOrdersByRef.set(so.externalReference, [so]);
       }
     }
     return this.salesOrdersByRef.get(orderId) ?? [];

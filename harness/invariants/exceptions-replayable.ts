@@ -30,7 +30,7 @@ export function checkExceptionsReplayable(ctx: CheckContext): CheckResult {
   // posting the layer attempted that never took effect, must be traceable to an exception.
   const text = exceptions.map((e) => `${e.traceId} ${JSON.stringify(e.payload)}`).join('\n');
   const erp = ctx.obs.erp;
-  const posted = new Set<string>([...erp.salesOrders, ...erp.goodsIssues, ...erp.invoices, ...erp.creditMemos].map((d) => String(d.document.externalReference)));
+  const posted = new Set<string>([...erp.salesOrders, ...erp.goodsIssues, ...erp.invoices, ...erp.creditMemos].map((d) => d.externalReference));
   for (const [reference, p] of ctx.obs.recorder.postings) {
     if (posted.has(reference) || text.includes(reference)) continue;
     if (p.operation === 'bookSalesOrder' && (ctx.obs.finalOrders.get(reference)?.status ?? '') in TERMINAL_STATUS) continue; // cancelled or rejected before it was booked

@@ -5,7 +5,7 @@ import { fmt } from './no-lost-orders.ts';
 /** `invoice-for-every-shipment`: every shipped order has exactly one invoice in the ERP after drain. */
 export function checkInvoiceForEveryShipment(ctx: CheckContext): CheckResult {
   const invoicesBySo = new Map<string, number>();
-  for (const inv of ctx.obs.erp.invoices) invoicesBySo.set(String(inv.document.salesOrderNumber), (invoicesBySo.get(String(inv.document.salesOrderNumber)) ?? 0) + 1);
+  for (const inv of ctx.obs.erp.invoices) invoicesBySo.set(inv.salesOrderNumber, (invoicesBySo.get(inv.salesOrderNumber) ?? 0) + 1);
   const anomalies: Anomaly[] = [];
   let shipped = 0;
   for (const [dc, truth] of ctx.obs.wms) {
@@ -16,7 +16,7 @@ export function checkInvoiceForEveryShipment(ctx: CheckContext): CheckResult {
       const shippedAbs = fo.statusHistory.find((h) => h.status === 'shipped')?.at;
       const shippedAt = shippedAbs === undefined ? undefined : shippedAbs - ctx.obs.epoch;
       const sos = ctx.salesOrders(orderId);
-      const count = sos.reduce((n, so) => n + (invoicesBySo.get(so.document.salesOrderNumber) ?? 0), 0);
+      const count = sos.reduce((n, so) => n + (invoicesBySo.get(so.salesOrderNumber) ?? 0), 0);
       if (count === 1) continue;
       const sf = ctx.storefrontOrder(orderId);
       anomalies.push({

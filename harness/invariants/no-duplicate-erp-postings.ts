@@ -2,7 +2,7 @@ import { resultOf, type Anomaly, type CheckResult, type HistoryExcerpt } from '.
 import type { CheckContext } from './context.ts';
 import { fmt } from './no-lost-orders.ts';
 
-type Doc = { at: number; document: { externalReference: string } & Record<string, unknown> };
+type Doc = { at: number; externalReference: string };
 
 /**
  * `no-duplicate-erp-postings`: no order, shipment, invoice or credit takes effect twice in the ERP,
@@ -13,9 +13,9 @@ export function checkNoDuplicateErpPostings(ctx: CheckContext): CheckResult {
   const anomalies: Anomaly[] = [];
   const erp = ctx.obs.erp;
   const rel = (d: Doc) => d.at - ctx.obs.epoch;
-  const truthLine = (d: Doc, what: string, id: string): HistoryExcerpt => ({ at: rel(d), actor: 'erp', type: 'truth', what, detail: `${id} ref ${d.document.externalReference}` });
-  const twice = (docs: readonly Doc[], key: (d: Doc) => string, type: string, noun: string, idOf: (d: Doc) => string) => {
-    const groups = new Map<string, Doc[]>();
+  const truthLine = (d: Doc, what: string, id: string): HistoryExcerpt => ({ at: rel(d), actor: 'erp', type: 'truth', what, detail: `${id} ref ${d.externalReference}` });
+  const twice = <D extends Doc>(docs: readonly D[], key: (d: D) => string, type: string, noun: string, idOf: (d: D) => string) => {
+    const groups = new Map<string, D[]>();
     for (const d of docs) {
       const k = key(d);
       const g = groups.get(k);
@@ -36,10 +36,10 @@ export function checkNoDuplicateErpPostings(ctx: CheckContext): CheckResult {
       });
     }
   };
-  twice(erp.salesOrders as unknown as Doc[], (d) => d.document.externalReference, 'duplicate-sales-order', 'order', (d) => String(d.document.salesOrderNumber));
-  twice(erp.goodsIssues as unknown as Doc[], (d) => String(d.document.salesOrderNumber), 'duplicate-goods-issue', 'the shipment of sales order', (d) => String(d.document.goodsIssueNumber));
-  twice(erp.invoices as unknown as Doc[], (d) => String(d.document.salesOrderNumber), 'duplicate-invoice', 'the invoice of sales order', (d) => String(d.document.invoiceNumber));
-  twice(erp.creditMemos as unknown as Doc[], (d) => d.document.externalReference, 'duplicate-credit-memo', 'return', (d) => String(d.document.creditMemoNumber));
+  twice(erp.salesOrders, (d) => d.externalReference, 'duplicate-sales-order', 'order', (d) => d.salesOrderNumber);
+  twice(erp.goodsIssues, (d) => d.salesOrderNumber, 'duplicate-goods-issue', 'the shipment of sales order', (d) => d.goodsIssueNumber);
+  twice(erp.invoices, (d) => d.salesOrderNumber, 'duplicate-invoice', 'the invoice of sales order', (d) => d.invoiceNumber);
+  twice(erp.creditMemos, (d) => d.externalReference, 'duplicate-credit-memo', 'return', (d) => d.creditMemoNumber);
 
   // One storefront order (one Idempotency-Key) must not become two booked orders.
   for (const order of ctx.acknowledged()) {
@@ -49,7 +49,7 @@ export function checkNoDuplicateErpPostings(ctx: CheckContext): CheckResult {
     if (booked.length < 2) continue;
     anomalies.push({
       type: 'duplicate-order',
-      message: `one storefront order (${order.channel}, Idempotency-Key ${order.idempotencyKey}) was acknowledged as ${ids.length} different orders and ${booked.length} were booked in the ERP: ${booked.map((id) => `${id} as ${ctx.salesOrders(id)[0]!.document.salesOrderNumber}`).join(', ')}`,
+      message: `one storefront order (${order.channel}, Idempotency-Key ${order.idempotencyKey}) was acknowledged as ${ids.length} different orders and ${booked.length} were booked in the ERP: ${booked.map((id) => `${id} as ${ctx.salesOrders(id)[0]!.salesOrderNumber}`).join(', ')}`,
       subject: { idempotencyKey: order.idempotencyKey, channel: order.channel },
       traceIds: [order.traceId],
       at: order.acks[1]!.at,

@@ -306,15 +306,15 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
   const acked = [...obs.recorder.orders.values()].filter((o) => o.acks.length > 0);
   const ackIds = new Set(acked.flatMap((o) => o.acks.map((a) => a.orderId)));
   const bookedAt = new Map<string, number>();
-  for (const so of obs.erp.salesOrders) if (!bookedAt.has(so.document.externalReference)) bookedAt.set(so.document.externalReference, so.at - obs.epoch);
+  for (const so of obs.erp.salesOrders) if (!bookedAt.has(so.externalReference)) bookedAt.set(so.externalReference, so.at - obs.epoch);
   // One sample per order, from its first acknowledgement (a double submission is acknowledged twice).
   const firstAck = new Map<string, number>();
   for (const o of acked) for (const a of o.acks) if (!firstAck.has(a.orderId) || a.at < firstAck.get(a.orderId)!) firstAck.set(a.orderId, a.at);
   const lag = new Latency();
   for (const [orderId, at] of firstAck) if (bookedAt.has(orderId)) lag.record(bookedAt.get(orderId)! - at);
   const invoicedAt = new Map<string, number>();
-  for (const inv of obs.erp.invoices) if (!invoicedAt.has(inv.document.salesOrderNumber)) invoicedAt.set(inv.document.salesOrderNumber, inv.at);
-  const soByRef = new Map(obs.erp.salesOrders.map((so) => [so.document.externalReference, so.document.salesOrderNumber]));
+  for (const inv of obs.erp.invoices) if (!invoicedAt.has(inv.salesOrderNumber)) invoicedAt.set(inv.salesOrderNumber, inv.at);
+  const soByRef = new Map(obs.erp.salesOrders.map((so) => [so.externalReference, so.salesOrderNumber]));
   const invoiceDelay = new Latency();
   let shipped = 0;
   for (const wms of obs.wms.values()) {
@@ -405,10 +405,10 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
       rejectionsByReason: tally([...refused.map((o) => asReason(problemSlug(o.refusal!) || `http-${o.refusal!.status}`)), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
       ordersUnanswered: [...obs.recorder.orders.values()].filter((o) => o.acks.length === 0 && !o.refusal).length,
       ordersCancelled: count('cancelled'),
-      ordersBooked: new Set(obs.erp.salesOrders.map((s) => s.document.externalReference)).size,
+      ordersBooked: new Set(obs.erp.salesOrders.map((s) => s.externalReference)).size,
       ordersShipped: shipped,
       ordersDelivered: views.filter((v) => v.status === 'delivered').length,
-      ordersInvoiced: new Set(obs.erp.invoices.map((i) => i.document.salesOrderNumber)).size,
+      ordersInvoiced: new Set(obs.erp.invoices.map((i) => i.salesOrderNumber)).size,
       returns: obs.wms.size ? [...obs.wms.values()].reduce((n, w) => n + w.returns.length, 0) : 0,
       clientRetries: obs.recorder.counters.clientRetries,
       doubleSubmissions: obs.recorder.counters.doubleSubmissions,

@@ -1,5 +1,4 @@
 import type { components, operations } from '../../contracts/generated/openapi/erp.ts';
-import { appended } from '../../runtime/append.ts';
 import { loadOpenApi } from '../../contracts/load.ts';
 import type { OperationHandlers } from '../../runtime/http/contract-handler.ts';
 import type { OpenApiDocument, OperationEntry } from '../../runtime/http/openapi-document.ts';
@@ -11,6 +10,7 @@ import { MinHeap } from '../../runtime/heap.ts';
 import { formatCents, lineNetCents, sameAmount, taxCents, toCents } from '../shared/money.ts';
 import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso } from '../shared/time.ts';
+import { ByReference, CreditMemoRecord, GoodsIssueRecord, InvoiceRecord, numbered, SalesOrderRecord, type CreditMemoTruth, type GoodsIssueTruth, type InvoiceTruth, type SalesOrderTruth } from './truth.ts';
 
 type S = components['schemas'];
 export type ErpOperationId = keyof operations & string;
@@ -80,43 +80,7 @@ export interface ErpPorts {
 // Ground truth
 // ---------------------------------------------------------------------------------------------
 
-/** A document as the ERP holds it: the contract shape plus when it happened. */
-export interface SalesOrderTruth {
-  document: S['SalesOrder'];
-  /** Virtual ms when it was booked. */
-  at: number;
-  /** Another sales order with the same reference booked before it (`book-again` only). */
-  duplicateOf?: string;
-  /** Every status with the virtual time it was entered, oldest first. */
-  statusHistory: Array<{ status: S['SalesOrderStatus']; at: number }>;
-}
-
-export interface GoodsIssueTruth {
-  document: S['GoodsIssue'];
-  at: number;
-  warehouse: string;
-  carrier: string;
-  trackingNumber: string;
-  lines: S['ItemQuantity'][];
-  duplicateOf?: string;
-}
-
-export interface InvoiceTruth {
-  document: S['Invoice'];
-  at: number;
-  soldTo: string;
-  duplicateOf?: string;
-  /** Virtual ms when the customer pays it (undefined: never, within the run). */
-  paidAt?: number;
-}
-
-export interface CreditMemoTruth {
-  document: S['CreditMemo'];
-  at: number;
-  lines: S['ItemQuantity'][];
-  invoiceNumber?: string;
-  duplicateOf?: string;
-}
+export type { CreditMemoTruth, GoodsIssueTruth, InvoiceTruth, SalesOrderTruth } from './truth.ts';
 
 export interface ErpTruth {
   salesOrders: readonly SalesOrderTruth[];
@@ -133,38 +97,12 @@ export interface ErpTruth {
 // Internal state
 // ---------------------------------------------------------------------------------------------
 
-interface OrderLineState {
-  line: S['DocumentLine'];
-  issued: number;
-  invoiced: number;
-}
-
-interface SalesOrderState {
-  truth: SalesOrderTruth;
-  lines: OrderLineState[];
-  currency: string;
-  /** Net cents still counted as open order exposure. */
-  openNetCents: bigint;
-  invoices: InvoiceState[];
-  goodsIssued: boolean;
-}
-
-interface InvoiceState {
-  truth: InvoiceTruth;
-  order: SalesOrderState;
-  /** Gross cents the customer still owes on it. */
-  outstandingCents: bigint;
-  paid: boolean;
-  /** Quantity credited so far per item. */
-  credited: Map<string, number>;
-}
-
 interface CustomerState {
   account: CustomerAccount;
   creditLimitCents: bigint;
   openOrderNetCents: bigint;
   receivableCents: bigint;
-  payments: MinHeap<InvoiceState>;
+  payments: MinHeap<InvoiceRecord>;
 }
 
 const PROBLEM_BASE = 'https://faultline.dev/problems/erp/';
@@ -208,19 +146,20 @@ export class ErpSimulator {
   private readonly warehouses: Set<string>;
   private readonly balances = new Map<string, { itemNumber: string; warehouse: string; onHand: number }>();
 
-  private readonly salesOrders: SalesOrderTruth[] = [];
-  private readonly goodsIssues: GoodsIssueTruth[] = [];
-  private readonly invoices: InvoiceTruth[] = [];
-  private readonly creditMemos: CreditMemoTruth[] = [];
+  // Every document in number order (found by number through `numbered`), and by reference.
+  private readonly salesOrders: SalesOrderRecord[] = [];
+  private readonly goodsIssues: GoodsIssueRecord[] = [];
+  private readonly invoices: InvoiceRecord[] = [];
+  private readonly creditMemos: CreditMemoRecord[] = [];
   private readonly requestLog: RequestLog;
 
-  private readonly orderByNumber = new Map<string, SalesOrderState>();
-  private readonly ordersByReference = new Map<string, SalesOrderState[]>();
-  private readonly issuesByReference = new Map<string, GoodsIssueTruth[]>();
-  private readonly invoiceByNumber = new Map<string, InvoiceState>();
-  private readonly invoicesByReference = new Map<string, InvoiceState[]>();
-  private readonly memosByReference = new Map<string, CreditMemoTruth[]>();
+  private readonly ordersByReference = new ByReference<SalesOrderRecord>();
+  private readonly issuesByReference = new ByReference<GoodsIssueRecord>();
+  private readonly invoicesByReference = new ByReference<InvoiceRecord>();
+  private readonly memosByReference = new ByReference<CreditMemoRecord>();
   private readonly next: ErpOptions['numbering'];
+  /** One instance of each short string documents repeat (customers, warehouses, currencies, carriers, dates). */
+  private readonly words = new Map<string, string>();
 
   constructor(ports: ErpPorts, options: Partial<ErpOptions> = {}) {
     this.options = { ...ERP_DEFAULTS, ...options };
@@ -238,7 +177,7 @@ export class ErpSimulator {
         creditLimitCents: toCents(account.creditLimit),
         openOrderNetCents: 0n,
         receivableCents: 0n,
-        payments: new MinHeap<InvoiceState>((a, b) => (a.truth.paidAt ?? Infinity) < (b.truth.paidAt ?? Infinity)),
+        payments: new MinHeap<InvoiceRecord>((a, b) => (a.paidAt ?? Infinity) < (b.paidAt ?? Infinity)),
       });
     }
     for (const item of o.items) this.items.set(item.itemNumber, item);
@@ -289,27 +228,27 @@ export class ErpSimulator {
       checkCredit: async ({ params, body }) => this.checkCredit(params.path.customerId, body),
       validatePrices: async ({ body }) => this.validatePrices(body),
       bookSalesOrder: async ({ body }) => this.bookSalesOrder(body),
-      findSalesOrders: async ({ params }) => json(200, { items: (this.ordersByReference.get(params.query.externalReference) ?? []).map((so) => so.truth.document) } satisfies S['SalesOrderList']),
+      findSalesOrders: async ({ params }) => json(200, { items: this.ordersByReference.all(params.query.externalReference).map((so) => so.document) } satisfies S['SalesOrderList']),
       getSalesOrder: async ({ params, request }) => {
-        const order = this.orderByNumber.get(params.path.salesOrderNumber);
-        return order ? json(200, order.truth.document) : notFound('Sales order not found', `No sales order ${params.path.salesOrderNumber}.`, request);
+        const order = this.salesOrder(params.path.salesOrderNumber);
+        return order ? json(200, order.document) : notFound('Sales order not found', `No sales order ${params.path.salesOrderNumber}.`, request);
       },
       cancelSalesOrder: async ({ params, request }) => this.cancelSalesOrder(params.path.salesOrderNumber, request),
       listInventoryBalances: async ({ params }) => this.listBalances(params.query),
       postGoodsIssue: async ({ body, request }) => this.postGoodsIssue(body, request),
-      findGoodsIssues: async ({ params }) => json(200, { items: (this.issuesByReference.get(params.query.externalReference) ?? []).map((gi) => gi.document) } satisfies S['GoodsIssueList']),
+      findGoodsIssues: async ({ params }) => json(200, { items: this.issuesByReference.all(params.query.externalReference).map((gi) => gi.document) } satisfies S['GoodsIssueList']),
       postInvoice: async ({ body, request }) => this.postInvoice(body, request),
       listInvoices: async ({ params }) => {
-        const order = this.orderByNumber.get(params.query.salesOrderNumber);
+        const order = this.salesOrder(params.query.salesOrderNumber);
         if (!order) return unprocessable('unknown-sales-order', 'Unknown sales order', `No sales order ${params.query.salesOrderNumber}.`, [{ pointer: '/query/salesOrderNumber', message: 'unknown sales order' }]);
-        return json(200, { items: order.invoices.map((inv) => inv.truth.document) } satisfies S['InvoiceList']);
+        return json(200, { items: order.invoices.map((inv) => inv.document) } satisfies S['InvoiceList']);
       },
       getInvoice: async ({ params, request }) => {
-        const invoice = this.invoiceByNumber.get(params.path.invoiceNumber);
-        return invoice ? json(200, invoice.truth.document) : notFound('Invoice not found', `No invoice ${params.path.invoiceNumber}.`, request);
+        const invoice = this.invoice(params.path.invoiceNumber);
+        return invoice ? json(200, invoice.document) : notFound('Invoice not found', `No invoice ${params.path.invoiceNumber}.`, request);
       },
       postCreditMemo: async ({ body, request }) => this.postCreditMemo(body, request),
-      findCreditMemos: async ({ params }) => json(200, { items: (this.memosByReference.get(params.query.externalReference) ?? []).map((cm) => cm.document) } satisfies S['CreditMemoList']),
+      findCreditMemos: async ({ params }) => json(200, { items: this.memosByReference.all(params.query.externalReference).map((cm) => cm.document) } satisfies S['CreditMemoList']),
     };
   }
 
@@ -365,10 +304,10 @@ export class ErpSimulator {
   }
 
   private bookSalesOrder(body: S['SalesOrderCreate']): HttpResponse {
-    const existing = this.ordersByReference.get(body.externalReference);
+    const existing = this.ordersByReference.first(body.externalReference);
     const policy = this.options.duplicateReferencePolicy;
-    if (existing && policy === 'return-existing') return json(200, existing[0]!.truth.document);
-    if (existing && policy === 'reject') return duplicate(body.externalReference, { salesOrderNumber: existing[0]!.truth.document.salesOrderNumber }, 'sales order');
+    if (existing && policy === 'return-existing') return json(200, existing.document);
+    if (existing && policy === 'reject') return duplicate(body.externalReference, { salesOrderNumber: existing.salesOrderNumber }, 'sales order');
     const customer = this.customers.get(body.soldTo);
     if (!customer) return unprocessable('unknown-customer', 'Unknown customer', `Customer ${body.soldTo} does not exist.`, [{ pointer: '/soldTo', message: `unknown customer ${body.soldTo}` }]);
     if (customer.account.blocked) return unprocessable('customer-blocked', 'Customer blocked', `Customer ${body.soldTo} is blocked for sales.`, [{ pointer: '/soldTo', message: 'customer is blocked for sales' }]);
@@ -387,53 +326,41 @@ export class ErpSimulator {
 
     const now = this.clock.now();
     let netCents = 0n;
-    const lines: OrderLineState[] = body.lines.map((l) => {
-      const net = lineNetCents(l.qty, l.unitPrice.amount);
-      netCents += net;
-      return {
-        line: { lineNumber: l.lineNumber, itemNumber: l.itemNumber, qty: l.qty, uom: l.uom, unitPrice: l.unitPrice, netAmount: { amount: formatCents(net), currency: l.unitPrice.currency } },
-        issued: 0,
-        invoiced: 0,
-      };
-    });
-    const document: S['SalesOrder'] = {
-      salesOrderNumber: `SO-${this.next.salesOrder++}`,
+    for (const l of body.lines) netCents += lineNetCents(l.qty, l.unitPrice.amount);
+    const order = new SalesOrderRecord({
+      number: this.next.salesOrder++,
       externalReference: body.externalReference,
-      soldTo: body.soldTo,
-      warehouse: body.warehouse,
-      status: 'booked',
-      total: { amount: formatCents(netCents), currency: body.currency },
-      lines: lines.map((l) => l.line),
-      bookedAt: iso(now),
-    };
-    const truth: SalesOrderTruth = { document, at: now, statusHistory: [{ status: 'booked', at: now }] };
-    if (existing) truth.duplicateOf = existing[0]!.truth.document.salesOrderNumber;
-    const state: SalesOrderState = { truth, lines, currency: body.currency, openNetCents: netCents, invoices: [], goodsIssued: false };
+      soldTo: customer.account.customerId,
+      warehouse: this.word(body.warehouse),
+      currency: this.word(body.currency),
+      lines: body.lines,
+      at: now,
+      netCents,
+      duplicateOf: existing?.salesOrderNumber,
+    });
     customer.openOrderNetCents += netCents;
-    this.salesOrders.push(truth);
-    this.orderByNumber.set(document.salesOrderNumber, state);
-    pushTo(this.ordersByReference, body.externalReference, state);
-    return json(201, document, { location: `/sales-orders/${document.salesOrderNumber}` });
+    this.salesOrders.push(order);
+    this.ordersByReference.add(body.externalReference, order);
+    return json(201, order.document, { location: `/sales-orders/${order.salesOrderNumber}` });
   }
 
   private cancelSalesOrder(salesOrderNumber: string, request: HttpRequest): HttpResponse {
-    const order = this.orderByNumber.get(salesOrderNumber);
+    const order = this.salesOrder(salesOrderNumber);
     if (!order) return notFound('Sales order not found', `No sales order ${salesOrderNumber}.`, request);
-    const doc = order.truth.document;
-    if (doc.status === 'cancelled') return json(200, doc);
-    if (doc.status !== 'booked') {
-      return problem(409, 'Goods already issued', `Sales order ${salesOrderNumber} is ${doc.status}; it can no longer be cancelled.`, {
+    if (order.status === 'cancelled') return json(200, order.document);
+    if (order.status !== 'booked') {
+      return problem(409, 'Goods already issued', `Sales order ${salesOrderNumber} is ${order.status}; it can no longer be cancelled.`, {
         type: `${PROBLEM_BASE}goods-already-issued`,
-        extra: { salesOrderNumber, externalReference: doc.externalReference },
+        extra: { salesOrderNumber, externalReference: order.externalReference },
       });
     }
     if (this.options.documentLockedProbability > 0 && this.lockRandom.next() < this.options.documentLockedProbability) {
       return unprocessable('document-locked', 'Document locked', `Sales order ${salesOrderNumber} is being edited by another user; retry later.`);
     }
     this.setStatus(order, 'cancelled');
-    this.customers.get(doc.soldTo)!.openOrderNetCents -= order.openNetCents;
+    this.customers.get(order.soldTo)!.openOrderNetCents -= order.openNetCents;
     order.openNetCents = 0n;
-    return json(200, doc);
+    return json(200, order.document);
   }
 
   private listBalances(query: { itemNumber?: string; warehouse?: string }): HttpResponse {
@@ -451,29 +378,30 @@ export class ErpSimulator {
   }
 
   private postGoodsIssue(body: S['GoodsIssueCreate'], request: HttpRequest): HttpResponse {
-    const existing = this.issuesByReference.get(body.externalReference);
+    const existing = this.issuesByReference.first(body.externalReference);
     const policy = this.options.duplicateReferencePolicy;
-    if (existing && policy === 'return-existing') return json(200, existing[0]!.document);
-    if (existing && policy === 'reject') return duplicate(body.externalReference, { goodsIssueNumber: existing[0]!.document.goodsIssueNumber }, 'goods issue');
-    const order = this.orderByNumber.get(body.salesOrderNumber);
+    if (existing && policy === 'return-existing') return json(200, existing.document);
+    if (existing && policy === 'reject') return duplicate(body.externalReference, { goodsIssueNumber: existing.goodsIssueNumber }, 'goods issue');
+    const order = this.salesOrder(body.salesOrderNumber);
     if (!order) return notFound('Sales order not found', `No sales order ${body.salesOrderNumber}.`, request);
-    const doc = order.truth.document;
-    if (doc.status === 'cancelled') {
+    const status = order.status;
+    if (status === 'cancelled') {
       return problem(409, 'Sales order cancelled', `Sales order ${body.salesOrderNumber} is cancelled.`, { type: `${PROBLEM_BASE}sales-order-cancelled`, extra: { salesOrderNumber: body.salesOrderNumber } });
     }
-    if (body.warehouse !== doc.warehouse) {
-      return unprocessable('warehouse-mismatch', 'Warehouse mismatch', `Sales order ${body.salesOrderNumber} ships from ${doc.warehouse}, not ${body.warehouse}.`, [{ pointer: '/warehouse', message: `must be ${doc.warehouse}` }]);
+    if (body.warehouse !== order.warehouse) {
+      return unprocessable('warehouse-mismatch', 'Warehouse mismatch', `Sales order ${body.salesOrderNumber} ships from ${order.warehouse}, not ${body.warehouse}.`, [{ pointer: '/warehouse', message: `must be ${order.warehouse}` }]);
     }
+    const lines = order.lineStates();
     const needed = new Map<string, number>();
     for (const [i, line] of body.lines.entries()) {
-      const onOrder = order.lines.filter((l) => l.line.itemNumber === line.itemNumber);
+      const onOrder = lines.filter((l) => l.line.itemNumber === line.itemNumber);
       if (onOrder.length === 0 || !onOrder.some((l) => l.line.uom === line.uom)) {
         return unprocessable('item-not-on-document', 'Item not on the sales order', `${line.itemNumber} in ${line.uom} is not on sales order ${body.salesOrderNumber}.`, [{ pointer: `/lines/${i}/itemNumber`, message: 'not on the sales order' }]);
       }
       needed.set(line.itemNumber, (needed.get(line.itemNumber) ?? 0) + line.qty);
     }
     for (const [itemNumber, qty] of needed) {
-      const open = order.lines.filter((l) => l.line.itemNumber === itemNumber).reduce((n, l) => n + l.line.qty - l.issued, 0);
+      const open = lines.filter((l) => l.line.itemNumber === itemNumber).reduce((n, l) => n + l.line.qty - l.issued, 0);
       if (qty > open + 1e-9) {
         return problem(409, 'Quantity exceeds open quantity', `${qty} ${itemNumber} requested, ${open} still open on ${body.salesOrderNumber}.`, {
           type: `${PROBLEM_BASE}quantity-exceeds-open`,
@@ -483,7 +411,7 @@ export class ErpSimulator {
     }
     for (const [itemNumber, qty] of needed) {
       let rest = qty;
-      for (const l of order.lines) {
+      for (const l of lines) {
         if (l.line.itemNumber !== itemNumber || rest <= 0) continue;
         const take = Math.min(rest, l.line.qty - l.issued);
         l.issued += take;
@@ -491,85 +419,82 @@ export class ErpSimulator {
       }
       this.adjustBalance(itemNumber, body.warehouse, -qty);
     }
+    order.keepProgress(lines);
     const now = this.clock.now();
-    const document: S['GoodsIssue'] = { goodsIssueNumber: `GI-${this.next.goodsIssue++}`, externalReference: body.externalReference, salesOrderNumber: body.salesOrderNumber, postedAt: iso(now) };
-    const truth: GoodsIssueTruth = { document, at: now, warehouse: body.warehouse, carrier: body.carrier, trackingNumber: body.trackingNumber, lines: body.lines };
-    if (existing) truth.duplicateOf = existing[0]!.document.goodsIssueNumber;
-    this.goodsIssues.push(truth);
-    pushTo(this.issuesByReference, body.externalReference, truth);
-    order.goodsIssued = true;
-    if (doc.status === 'booked') this.setStatus(order, 'goods_issued');
-    return json(201, document, { location: `/goods-issues?externalReference=${encodeURIComponent(body.externalReference)}` });
+    const issue = new GoodsIssueRecord(this.next.goodsIssue++, body.externalReference, order, now, this.word(body.carrier), body.trackingNumber, body.lines, existing?.goodsIssueNumber);
+    this.goodsIssues.push(issue);
+    this.issuesByReference.add(body.externalReference, issue);
+    if (status === 'booked') this.setStatus(order, 'goods_issued');
+    return json(201, issue.document, { location: `/goods-issues?externalReference=${encodeURIComponent(body.externalReference)}` });
   }
 
   private postInvoice(body: S['InvoiceCreate'], request: HttpRequest): HttpResponse {
-    const existing = this.invoicesByReference.get(body.externalReference);
+    const existing = this.invoicesByReference.first(body.externalReference);
     const policy = this.options.duplicateReferencePolicy;
-    if (existing && policy === 'return-existing') return json(200, existing[0]!.truth.document);
-    if (existing && policy === 'reject') return duplicate(body.externalReference, { invoiceNumber: existing[0]!.truth.document.invoiceNumber }, 'invoice');
-    const order = this.orderByNumber.get(body.salesOrderNumber);
+    if (existing && policy === 'return-existing') return json(200, existing.document);
+    if (existing && policy === 'reject') return duplicate(body.externalReference, { invoiceNumber: existing.invoiceNumber }, 'invoice');
+    const order = this.salesOrder(body.salesOrderNumber);
     if (!order) return notFound('Sales order not found', `No sales order ${body.salesOrderNumber}.`, request);
-    const billable = order.lines.filter((l) => l.issued - l.invoiced > 1e-9);
+    const lines = order.lineStates();
+    const billable = lines.filter((l) => l.issued - l.invoiced > 1e-9);
     if (billable.length === 0) {
       const why = order.goodsIssued ? 'everything issued is already invoiced' : 'no goods have been issued yet';
       return problem(409, 'Nothing to invoice', `Sales order ${body.salesOrderNumber}: ${why}.`, {
         type: `${PROBLEM_BASE}nothing-to-invoice`,
-        extra: { salesOrderNumber: body.salesOrderNumber, ...(order.invoices[0] ? { invoiceNumber: order.invoices[0].truth.document.invoiceNumber } : {}) },
+        extra: { salesOrderNumber: body.salesOrderNumber, ...(order.invoices[0] ? { invoiceNumber: order.invoices[0].invoiceNumber } : {}) },
       });
     }
     const now = this.clock.now();
-    const currency = order.currency;
     let netCents = 0n;
-    const lines: S['DocumentLine'][] = billable.map((l) => {
+    const quantities = lines.map((l) => {
+      if (!billable.includes(l)) return 0;
       const qty = l.issued - l.invoiced;
       l.invoiced = l.issued;
-      const net = lineNetCents(qty, l.line.unitPrice.amount);
-      netCents += net;
-      return { lineNumber: l.line.lineNumber, itemNumber: l.line.itemNumber, qty, uom: l.line.uom, unitPrice: l.line.unitPrice, netAmount: { amount: formatCents(net), currency } };
+      netCents += lineNetCents(qty, l.line.unitPrice.amount);
+      return qty;
     });
+    order.keepProgress(lines);
     const tax = taxCents(netCents, this.taxBasisPoints);
-    const document: S['Invoice'] = {
-      invoiceNumber: `INV-${this.next.invoice++}`,
-      externalReference: body.externalReference,
-      salesOrderNumber: body.salesOrderNumber,
-      invoiceDate: body.invoiceDate,
-      total: { amount: formatCents(netCents + tax), currency },
-      tax: { amount: formatCents(tax), currency },
-      lines,
-      postedAt: iso(now),
-    };
-    const soldTo = order.truth.document.soldTo;
-    const truth: InvoiceTruth = { document, at: now, soldTo };
-    if (existing) truth.duplicateOf = existing[0]!.truth.document.invoiceNumber;
-    if (this.options.paymentDelay) truth.paidAt = now + sample(this.paymentRandom, this.options.paymentDelay);
-    const state: InvoiceState = { truth, order, outstandingCents: netCents + tax, paid: false, credited: new Map() };
-    const customer = this.customers.get(soldTo)!;
+    const paidAt = this.options.paymentDelay ? now + sample(this.paymentRandom, this.options.paymentDelay) : undefined;
+    const billsEveryLine = quantities.every((qty, i) => qty === lines[i]!.line.qty);
+    const invoice = new InvoiceRecord(
+      this.next.invoice++,
+      body.externalReference,
+      order,
+      this.word(body.invoiceDate),
+      now,
+      billsEveryLine ? undefined : quantities,
+      this.taxBasisPoints,
+      paidAt,
+      existing?.invoiceNumber,
+      netCents + tax,
+    );
+    const customer = this.customers.get(order.soldTo)!;
     const fromOrders = netCents < order.openNetCents ? netCents : order.openNetCents;
     order.openNetCents -= fromOrders;
     customer.openOrderNetCents -= fromOrders;
-    customer.receivableCents += state.outstandingCents;
-    if (truth.paidAt !== undefined) customer.payments.push(state);
-    this.invoices.push(truth);
-    order.invoices = appended(order.invoices, state);
-    this.invoiceByNumber.set(document.invoiceNumber, state);
-    pushTo(this.invoicesByReference, body.externalReference, state);
-    if (order.truth.document.status !== 'invoiced') this.setStatus(order, 'invoiced');
-    return json(201, document, { location: `/invoices/${document.invoiceNumber}` });
+    customer.receivableCents += invoice.outstandingCents;
+    if (paidAt !== undefined) customer.payments.push(invoice);
+    this.invoices.push(invoice);
+    order.addInvoice(invoice);
+    this.invoicesByReference.add(body.externalReference, invoice);
+    if (order.status !== 'invoiced') this.setStatus(order, 'invoiced');
+    return json(201, invoice.document, { location: `/invoices/${invoice.invoiceNumber}` });
   }
 
   private postCreditMemo(body: S['CreditMemoCreate'], request: HttpRequest): HttpResponse {
-    const existing = this.memosByReference.get(body.externalReference);
+    const existing = this.memosByReference.first(body.externalReference);
     const policy = this.options.duplicateReferencePolicy;
-    if (existing && policy === 'return-existing') return json(200, existing[0]!.document);
-    if (existing && policy === 'reject') return duplicate(body.externalReference, { creditMemoNumber: existing[0]!.document.creditMemoNumber }, 'credit memo');
-    const order = this.orderByNumber.get(body.salesOrderNumber);
+    if (existing && policy === 'return-existing') return json(200, existing.document);
+    if (existing && policy === 'reject') return duplicate(body.externalReference, { creditMemoNumber: existing.creditMemoNumber }, 'credit memo');
+    const order = this.salesOrder(body.salesOrderNumber);
     if (!order) return notFound('Sales order not found', `No sales order ${body.salesOrderNumber}.`, request);
     let invoices = order.invoices;
     if (body.invoiceNumber !== undefined) {
-      const invoice = this.invoiceByNumber.get(body.invoiceNumber);
+      const invoice = this.invoice(body.invoiceNumber);
       if (!invoice) return notFound('Invoice not found', `No invoice ${body.invoiceNumber}.`, request);
       if (invoice.order !== order) {
-        return unprocessable('item-not-on-document', 'Invoice of another sales order', `Invoice ${body.invoiceNumber} bills ${invoice.order.truth.document.salesOrderNumber}, not ${body.salesOrderNumber}.`, [
+        return unprocessable('item-not-on-document', 'Invoice of another sales order', `Invoice ${body.invoiceNumber} bills ${invoice.order.salesOrderNumber}, not ${body.salesOrderNumber}.`, [
           { pointer: '/invoiceNumber', message: `not an invoice of ${body.salesOrderNumber}` },
         ]);
       }
@@ -577,20 +502,22 @@ export class ErpSimulator {
     }
     // Price each line from the invoice(s), else from the sales order; cap at invoiced minus credited.
     let netCents = 0n;
-    const takes: Array<{ invoice: InvoiceState; itemNumber: string; qty: number }> = [];
+    const takes: Array<{ invoice: InvoiceRecord; itemNumber: string; qty: number }> = [];
+    const orderLines = order.documentLines();
     for (const [i, line] of body.lines.entries()) {
-      const orderLine = order.lines.find((l) => l.line.itemNumber === line.itemNumber && l.line.uom === line.uom);
+      const orderLine = orderLines.find((l) => l.itemNumber === line.itemNumber && l.uom === line.uom);
       if (!orderLine) {
         return unprocessable('item-not-on-document', 'Item not on the document', `${line.itemNumber} in ${line.uom} is not on sales order ${body.salesOrderNumber}.`, [{ pointer: `/lines/${i}/itemNumber`, message: 'not on the sales order' }]);
       }
       let rest = line.qty;
       for (const invoice of invoices) {
-        const invoiced = invoice.truth.document.lines.filter((l) => l.itemNumber === line.itemNumber).reduce((n, l) => n + l.qty, 0);
-        const credited = (invoice.credited.get(line.itemNumber) ?? 0) + takes.filter((t) => t.invoice === invoice && t.itemNumber === line.itemNumber).reduce((n, t) => n + t.qty, 0);
+        const invoiceLines = invoice.documentLines();
+        const invoiced = invoiceLines.filter((l) => l.itemNumber === line.itemNumber).reduce((n, l) => n + l.qty, 0);
+        const credited = (invoice.credited?.get(line.itemNumber) ?? 0) + takes.filter((t) => t.invoice === invoice && t.itemNumber === line.itemNumber).reduce((n, t) => n + t.qty, 0);
         const take = Math.min(rest, invoiced - credited);
         if (take <= 0) continue;
         takes.push({ invoice, itemNumber: line.itemNumber, qty: take });
-        const price = invoice.truth.document.lines.find((l) => l.itemNumber === line.itemNumber)?.unitPrice.amount ?? orderLine.line.unitPrice.amount;
+        const price = invoiceLines.find((l) => l.itemNumber === line.itemNumber)?.unitPrice.amount ?? orderLine.unitPrice.amount;
         netCents += lineNetCents(take, price);
         rest -= take;
       }
@@ -603,9 +530,12 @@ export class ErpSimulator {
     }
     const grossCents = netCents + taxCents(netCents, this.taxBasisPoints);
     const now = this.clock.now();
-    const customer = this.customers.get(order.truth.document.soldTo)!;
+    const customer = this.customers.get(order.soldTo)!;
     this.settlePayments(customer);
-    for (const take of takes) take.invoice.credited.set(take.itemNumber, (take.invoice.credited.get(take.itemNumber) ?? 0) + take.qty);
+    for (const take of takes) {
+      const credited = (take.invoice.credited ??= new Map());
+      credited.set(take.itemNumber, (credited.get(take.itemNumber) ?? 0) + take.qty);
+    }
     // The credit reduces what the customer still owes on unpaid invoices (a paid invoice is refunded instead).
     let toApply = grossCents;
     for (const invoice of invoices) {
@@ -622,11 +552,9 @@ export class ErpSimulator {
       amount: { amount: formatCents(grossCents), currency: order.currency },
       postedAt: iso(now),
     };
-    const truth: CreditMemoTruth = { document, at: now, lines: body.lines };
-    if (body.invoiceNumber !== undefined) truth.invoiceNumber = body.invoiceNumber;
-    if (existing) truth.duplicateOf = existing[0]!.document.creditMemoNumber;
-    this.creditMemos.push(truth);
-    pushTo(this.memosByReference, body.externalReference, truth);
+    const memo = new CreditMemoRecord(document, now, body.lines, body.invoiceNumber, existing?.creditMemoNumber);
+    this.creditMemos.push(memo);
+    this.memosByReference.add(body.externalReference, memo);
     return json(201, document, { location: `/credit-memos?externalReference=${encodeURIComponent(body.externalReference)}` });
   }
 
@@ -662,7 +590,7 @@ export class ErpSimulator {
   /** Applies every payment due by now (invoices leave the receivables when paid). */
   private settlePayments(customer: CustomerState): void {
     const now = this.clock.now();
-    for (let head = customer.payments.peek(); head && (head.truth.paidAt ?? Infinity) <= now; head = customer.payments.peek()) {
+    for (let head = customer.payments.peek(); head && (head.paidAt ?? Infinity) <= now; head = customer.payments.peek()) {
       customer.payments.pop();
       head.paid = true;
       customer.receivableCents -= head.outstandingCents;
@@ -670,9 +598,24 @@ export class ErpSimulator {
     }
   }
 
-  private setStatus(order: SalesOrderState, status: S['SalesOrderStatus']): void {
-    order.truth.document.status = status;
-    order.truth.statusHistory = appended(order.truth.statusHistory, { status, at: this.clock.now() });
+  private setStatus(order: SalesOrderRecord, status: S['SalesOrderStatus']): void {
+    order.setStatus(status, this.clock.now());
+  }
+
+  private salesOrder(salesOrderNumber: string): SalesOrderRecord | undefined {
+    return numbered(this.salesOrders, 'SO-', this.options.numbering.salesOrder, salesOrderNumber);
+  }
+
+  private invoice(invoiceNumber: string): InvoiceRecord | undefined {
+    return numbered(this.invoices, 'INV-', this.options.numbering.invoice, invoiceNumber);
+  }
+
+  /** The one instance kept of a short string that many documents repeat. */
+  private word(text: string): string {
+    const known = this.words.get(text);
+    if (known !== undefined) return known;
+    this.words.set(text, text);
+    return text;
   }
 
   private adjustBalance(itemNumber: string, warehouse: string, delta: number): void {
@@ -684,12 +627,6 @@ export class ErpSimulator {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
 
 function byItemThenWarehouse(a: { itemNumber: string; warehouse: string }, b: { itemNumber: string; warehouse: string }): number {
   return a.itemNumber < b.itemNumber ? -1 : a.itemNumber > b.itemNumber ? 1 : a.warehouse < b.warehouse ? -1 : a.warehouse > b.warehouse ? 1 : 0;

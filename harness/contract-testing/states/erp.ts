@@ -23,7 +23,7 @@ function salesOrder(externalReference: string, v: Record<string, string>): S['Sa
 export function erpStates(target: StateTarget<ErpSimulator>): StateDefinition[] {
   const erp = target.simulator;
   const call = new SimulatorCaller('erp', target.call, { authorization: 'Bearer provider-states' });
-  const orders = (ref: string) => erp.truth().salesOrders.filter((so) => so.document.externalReference === ref);
+  const orders = (ref: string) => erp.truth().salesOrders.filter((so) => so.externalReference === ref);
 
   /** A sales order in `booked` status for a reference (a fresh reference when the given one is used up). */
   const booked = async (v: Record<string, string>): Promise<S['SalesOrder']> => {
@@ -36,7 +36,7 @@ export function erpStates(target: StateTarget<ErpSimulator>): StateDefinition[] 
   const issued = async (v: Record<string, string>): Promise<S['SalesOrder']> => {
     const so = await booked(v);
     await call.expect<S['GoodsIssue']>(201, 'POST', '/goods-issues', {
-      externalReference: freshReference(`${so.externalReference}.gi`, (r) => !erp.truth().goodsIssues.some((gi) => gi.document.externalReference === r)),
+      externalReference: freshReference(`${so.externalReference}.gi`, (r) => !erp.truth().goodsIssues.some((gi) => gi.externalReference === r)),
       salesOrderNumber: so.salesOrderNumber,
       warehouse: so.warehouse,
       shippedAt: '2026-01-05T12:00:00Z',
@@ -82,17 +82,17 @@ export function erpStates(target: StateTarget<ErpSimulator>): StateDefinition[] 
     {
       name: 'no goods issue is posted for external reference {goodsIssueReference}',
       description: 'Nothing is posted under the reference yet (returns a fresh `goodsIssueReference` when it is taken).',
-      setup: (v) => ({ goodsIssueReference: freshReference(v.goodsIssueReference!, (r) => !erp.truth().goodsIssues.some((gi) => gi.document.externalReference === r)) }),
+      setup: (v) => ({ goodsIssueReference: freshReference(v.goodsIssueReference!, (r) => !erp.truth().goodsIssues.some((gi) => gi.externalReference === r)) }),
     },
     {
       name: 'no invoice is posted for external reference {invoiceReference}',
       description: 'Nothing is posted under the reference yet (returns a fresh `invoiceReference` when it is taken).',
-      setup: (v) => ({ invoiceReference: freshReference(v.invoiceReference!, (r) => !erp.truth().invoices.some((inv) => inv.document.externalReference === r)) }),
+      setup: (v) => ({ invoiceReference: freshReference(v.invoiceReference!, (r) => !erp.truth().invoices.some((inv) => inv.externalReference === r)) }),
     },
     {
       name: 'no credit memo is posted for external reference {creditMemoReference}',
       description: 'Nothing is posted under the reference yet (returns a fresh `creditMemoReference` when it is taken).',
-      setup: (v) => ({ creditMemoReference: freshReference(v.creditMemoReference!, (r) => !erp.truth().creditMemos.some((cm) => cm.document.externalReference === r)) }),
+      setup: (v) => ({ creditMemoReference: freshReference(v.creditMemoReference!, (r) => !erp.truth().creditMemos.some((cm) => cm.externalReference === r)) }),
     },
     {
       name: 'sales order {salesOrderNumber} is booked for external reference {externalReference}',
@@ -115,7 +115,7 @@ export function erpStates(target: StateTarget<ErpSimulator>): StateDefinition[] 
       description: 'As "has its goods issued", and the invoice is posted; returns its `invoiceNumber` too.',
       setup: async (v) => {
         const so = await issued(v);
-        const invoiceReference = freshReference(`${so.externalReference}.inv`, (r) => !erp.truth().invoices.some((inv) => inv.document.externalReference === r));
+        const invoiceReference = freshReference(`${so.externalReference}.inv`, (r) => !erp.truth().invoices.some((inv) => inv.externalReference === r));
         const invoice = await call.expect<S['Invoice']>(201, 'POST', '/invoices', { externalReference: invoiceReference, salesOrderNumber: so.salesOrderNumber, invoiceDate: '2026-01-05' } satisfies S['InvoiceCreate']);
         return { salesOrderNumber: so.salesOrderNumber, externalReference: so.externalReference, invoiceNumber: invoice.invoiceNumber };
       },
