@@ -9,8 +9,9 @@ import { IdGenerator } from '../shared/ids.ts';
 import { formatCents } from '../shared/money.ts';
 import { httpDate, RateLimiter, type TokenBucketOptions } from '../shared/rate-limit.ts';
 import { createSimulatorHandler, RequestLog, type ServiceTimeOptions } from '../shared/service.ts';
-import type { CarrierPorts, CarrierTruth, LabelTruth } from './swift.ts';
-import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type RenderPayload, type TransitOptions } from './tracking.ts';
+import { DrawnNumbers, LabelBook } from './labels.ts';
+import type { CarrierPorts, CarrierTruth } from './swift.ts';
+import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type EventView, type PushQuirks, type TransitOptions } from './tracking.ts';
 
 type S = components['schemas'];
 export type PelicanOperationId = keyof operations & string;
@@ -62,11 +63,9 @@ export const PELICAN_DEFAULTS: PelicanOptions = {
   publishRetry: DEFAULT_PUBLISH_RETRY,
 };
 
-interface PelicanLabel {
-  label: LabelTruth;
-  shipFrom: S['PelicanAddress'];
-  shipTo: S['PelicanAddress'];
-}
+/** The address parts a label's event payloads name, in `LabelBook` place order. */
+const FROM_CITY = 0;
+const TO_CITY = 1;
 
 /**
  * Pelican Freight (`carrier-pelican.yaml`): snake_case, epoch milliseconds, parcels and pallets;
@@ -87,9 +86,10 @@ export class PelicanSimulator {
   private readonly emitter: Emitter;
   private readonly book: TrackingBook<S['PelicanEvent']>;
   private readonly limiter: RateLimiter | undefined;
-  private readonly labels = new Map<string, PelicanLabel>();
-  private readonly byTrackingCode = new Map<string, PelicanLabel>();
-  private readonly labelList: LabelTruth[] = [];
+  /** The labels, by index; the tracking book finds one by its tracking code. */
+  private readonly labels = new LabelBook(new DrawnNumbers(), 2);
+  /** Label id → index. */
+  private readonly labelIndex = new Map<string, number>();
   private readonly outbox: S['PelicanEvent'][] = [];
   /** Duplicates of events still in the outbox: they reappear in a later batch, never twice in one. */
   private readonly deferred: S['PelicanEvent'][] = [];
@@ -108,7 +108,7 @@ export class PelicanSimulator {
     this.batchRandom = ports.random.fork('batches');
     this.emitter = new Emitter(ports.bus, ports.clock, o.publishRetry);
     this.limiter = o.rateLimit ? new RateLimiter(o.rateLimit) : undefined;
-    this.book = new TrackingBook<S['PelicanEvent']>(ports.clock, o.push, (event) => this.payloadOf(event), (event) => this.enqueue(event.payload));
+    this.book = new TrackingBook<S['PelicanEvent']>(ports.clock, o.push, this.labels, (event) => this.payloadOf(event), (event) => this.enqueue(event.payload), 'text');
 
     const doc = loadOpenApi('carrier-pelican') as unknown as OpenApiDocument;
     this.requestLog = new RequestLog(o.requestLog);
@@ -125,8 +125,22 @@ export class PelicanSimulator {
     });
   }
 
+  /** Labels and events are built when read: a caller may keep the truth long (the checkers do, to a run's end). */
   truth(): CarrierTruth {
-    return { carrier: 'carrier-pelican', labels: this.labelList, events: this.book.happened(), messages: this.messages, throttled: this.throttled, requests: this.requestLog.records };
+    const now = this.clock.now();
+    const { labels, book } = this;
+    return {
+      carrier: 'carrier-pelican',
+      get labels() {
+        return labels.all();
+      },
+      get events() {
+        return book.happened(now);
+      },
+      messages: this.messages,
+      throttled: this.throttled,
+      requests: this.requestLog.records,
+    };
   }
 
   /** Pushes what is queued now instead of at the next batch interval. */
@@ -201,36 +215,34 @@ export class PelicanSimulator {
     const now = Math.floor(this.clock.now());
     const label_id = this.ids.lower('lbl_', 16);
     const tracking_code = this.ids.upper('PLC-', 12);
-    const label: LabelTruth = { trackingNumber: tracking_code, labelId: label_id, reference: body.client_reference, service: body.service_level, createdAt: now };
-    const state: PelicanLabel = { label, shipFrom: body.ship_from, shipTo: body.ship_to };
-    this.labels.set(label_id, state);
-    this.byTrackingCode.set(tracking_code, state);
-    this.labelList.push(label);
+    const index = this.labels.add({ trackingNumber: tracking_code, labelId: label_id, reference: body.client_reference, service: body.service_level, createdAt: now }, [body.ship_from.city, body.ship_to.city]);
+    this.labelIndex.set(label_id, index);
     const uid = this.ids.lower('pev_', 16);
-    this.book.add(tracking_code, [{ eventId: uid, status: 'LC', occurredAt: now, kind: 'label_created', hub: -1 }], this.random.fork(`push/${tracking_code}/label`));
+    this.book.add(index, [{ eventId: uid, status: 'LC', occurredAt: now, kind: 'label_created', hub: -1 }], this.random.fork(`push/${tracking_code}/label`));
     const zpl = `^XA^FO40,40^A0N,36,36^FDPelican Freight ${body.service_level}^FS^FO40,100^BCN,120,Y,N,N^FD${tracking_code}^FS^FO40,260^A0N,28,28^FD${body.ship_to.contact_name.replace(/[\^~]/g, ' ')}^FS^XZ`;
     return json(201, { label_id, tracking_code, label_format: 'ZPL', label_data: zpl, created_ms: now } satisfies S['Label']);
   }
 
   private tender(labelId: string): HttpResponse {
-    const state = this.labels.get(labelId);
-    if (!state) return this.problem(404, 'not-found', 'Label not found', `No label ${labelId}.`);
-    const label = state.label;
-    if (label.handedOverAt !== undefined) return this.problem(409, 'already-tendered', 'Already tendered', `Label ${labelId} was tendered at ${label.handedOverAt} ms.`);
+    const index = this.labelIndex.get(labelId);
+    if (index === undefined) return this.problem(404, 'not-found', 'Label not found', `No label ${labelId}.`);
+    const handedOverAt = this.labels.handedOverAt(index);
+    if (handedOverAt !== undefined) return this.problem(409, 'already-tendered', 'Already tendered', `Label ${labelId} was tendered at ${handedOverAt} ms.`);
     const now = Math.floor(this.clock.now());
-    label.handedOverAt = now;
-    const random = this.random.fork(`journey/${label.trackingNumber}`);
+    this.labels.handOver(index, now);
+    const trackingCode = this.labels.trackingNumberOf(index);
+    const random = this.random.fork(`journey/${trackingCode}`);
     const events = planJourney(now, random, this.options.transit).map((m) => ({ eventId: this.ids.lower('pev_', 16), status: PELICAN_CODE[m.kind], occurredAt: m.at, kind: m.kind, hub: 'hub' in m ? m.hub : -1 }));
-    this.book.add(label.trackingNumber, events, random.fork('push'));
-    return json(200, { label_id: labelId, tracking_code: label.trackingNumber, state: 'tendered' } satisfies S['TenderResponse']);
+    this.book.add(index, events, random.fork('push'));
+    return json(200, { label_id: labelId, tracking_code: trackingCode, state: 'tendered' } satisfies S['TenderResponse']);
   }
 
   /** An event's `PelicanEvent` payload, from its record and its label's addresses. */
-  private payloadOf(e: Parameters<RenderPayload<S['PelicanEvent']>>[0]): S['PelicanEvent'] {
-    const state = this.byTrackingCode.get(e.trackingNumber)!;
+  private payloadOf(e: EventView): S['PelicanEvent'] {
+    const fromCity = this.labels.place(e.shipment, FROM_CITY);
     const hubs = this.options.hubs;
     const facility =
-      e.kind === 'label_created' ? state.shipFrom.city : e.hub >= 0 ? (hubs[e.hub % hubs.length] ?? 'Hub').slice(0, 64) : e.kind === 'picked_up' ? state.shipFrom.city.slice(0, 64) : `${state.shipTo.city} depot`.slice(0, 64);
+      e.kind === 'label_created' ? fromCity : e.hub >= 0 ? (hubs[e.hub % hubs.length] ?? 'Hub').slice(0, 64) : e.kind === 'picked_up' ? fromCity.slice(0, 64) : `${this.labels.place(e.shipment, TO_CITY)} depot`.slice(0, 64);
     return { event_uid: e.eventId, tracking_code: e.trackingNumber, code: e.status as S['PelicanEvent']['code'], ts_ms: e.occurredAt, facility };
   }
 

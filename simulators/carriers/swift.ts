@@ -12,7 +12,8 @@ import { formatCents } from '../shared/money.ts';
 import { RateLimiter, retryAfterSeconds, type TokenBucketOptions } from '../shared/rate-limit.ts';
 import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso } from '../shared/time.ts';
-import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type PushQuirks, type RenderPayload, type TrackedEvent, type TransitOptions } from './tracking.ts';
+import { CountingNumbers, LabelBook } from './labels.ts';
+import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type EventView, type PushQuirks, type TrackedEvent, type TransitOptions } from './tracking.ts';
 
 type S = components['schemas'];
 export type SwiftOperationId = keyof operations & string;
@@ -65,7 +66,7 @@ export interface LabelTruth {
 export interface CarrierTruth {
   carrier: 'carrier-swift' | 'carrier-pelican';
   labels: readonly LabelTruth[];
-  /** Every tracking event that has happened by now, each with every push of it. */
+  /** Every tracking event that has happened by the time `truth()` was called, each with every push of it. */
   events: Array<TrackedEvent<unknown>>;
   /** Bus messages pushed (SwiftShip: one per event push; Pelican: one per batch). */
   messages: ReadonlyArray<{ at: number; id: string; eventIds: string[] }>;
@@ -75,7 +76,7 @@ export interface CarrierTruth {
 }
 
 const PROBLEM_BASE = 'https://developer.swiftship.test/problems/';
-const locationOf = (a: S['Address']): S['Location'] => ({ city: a.city.slice(0, 50), countryCode: a.countryCode });
+const locationOf = (city: string, countryCode: string): S['Location'] => ({ city: city.slice(0, 50), countryCode });
 const SWIFT_STATUS = { picked_up: 'PICKED_UP', hub_arrival: 'IN_TRANSIT', hub_departure: 'IN_TRANSIT', out_for_delivery: 'OUT_FOR_DELIVERY', failed_attempt: 'EXCEPTION', delivered: 'DELIVERED' } as const;
 const SLUGS = { 'invalid-request': 'validation', 'malformed-json': 'validation', 'unsupported-media-type': 'validation', 'payload-too-large': 'validation' };
 
@@ -102,11 +103,13 @@ export const SWIFT_DEFAULTS: SwiftOptions = {
 /** A tiny valid PDF, the label every SwiftShip shipment gets. */
 const LABEL_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n').toString('base64');
 
-interface SwiftShipment {
-  label: LabelTruth;
-  shipFrom: S['Address'];
-  shipTo: S['Address'];
-}
+/** The address parts a shipment's event payloads name, in `LabelBook` place order. */
+const FROM_CITY = 0;
+const FROM_COUNTRY = 1;
+const TO_CITY = 2;
+const TO_COUNTRY = 3;
+const TO_NAME = 4;
+const placesOf = (from: S['Address'], to: S['Address']): string[] => [from.city, from.countryCode, to.city, to.countryCode, to.name];
 
 /**
  * SwiftShip Express (`carrier-swift.yaml`): rates, labels (not idempotent), handover, tracking
@@ -125,12 +128,12 @@ export class SwiftSimulator {
   private readonly emitter: Emitter;
   private readonly book: TrackingBook<S['TrackingEvent']>;
   private readonly limits: { rates?: RateLimiter; shipments?: RateLimiter };
-  private readonly shipments = new Map<string, SwiftShipment>();
-  private readonly labels: LabelTruth[] = [];
+  private readonly trackingNumbers: CountingNumbers;
+  /** The shipments, by index. */
+  private readonly labels: LabelBook;
   private readonly messages: Array<{ at: number; id: string; eventIds: string[] }> = [];
   private readonly throttled: Array<{ at: number; client: string; operationId: string; retryAfter: string }> = [];
   private readonly requestLog: RequestLog;
-  private nextNumber: number;
 
   constructor(ports: CarrierPorts, options: Partial<SwiftOptions> = {}) {
     this.options = { ...SWIFT_DEFAULTS, ...options };
@@ -139,12 +142,13 @@ export class SwiftSimulator {
     this.random = ports.random;
     this.ids = new IdGenerator(ports.random.fork('ids'));
     this.emitter = new Emitter(ports.bus, ports.clock, o.publishRetry);
-    this.nextNumber = o.firstTrackingNumber;
+    this.trackingNumbers = new CountingNumbers('SW', o.firstTrackingNumber, 10);
+    this.labels = new LabelBook(this.trackingNumbers, 5);
     this.limits = {
       ...(o.rateLimits.rates ? { rates: new RateLimiter(o.rateLimits.rates) } : {}),
       ...(o.rateLimits.shipments ? { shipments: new RateLimiter(o.rateLimits.shipments) } : {}),
     };
-    this.book = new TrackingBook<S['TrackingEvent']>(ports.clock, o.push, (event) => this.payloadOf(event), (event, push) => {
+    this.book = new TrackingBook<S['TrackingEvent']>(ports.clock, o.push, this.labels, (event) => this.payloadOf(event), (event, push) => {
       const body = JSON.stringify(event.payload);
       if (o.messageLog) this.messages.push({ at: push.at, id: event.eventId, eventIds: [event.eventId] });
       this.emitter.emit({
@@ -154,7 +158,7 @@ export class SwiftSimulator {
         headers: { source: this.system, 'content-type': 'application/json', 'x-swift-signature': swiftSignature(o.webhookSecret, body) },
         body,
       });
-    });
+    }, 'uuid');
 
     const doc = loadOpenApi('carrier-swift') as unknown as OpenApiDocument;
     this.requestLog = new RequestLog(o.requestLog);
@@ -171,8 +175,22 @@ export class SwiftSimulator {
     });
   }
 
+  /** Labels and events are built when read: a caller may keep the truth long (the checkers do, to a run's end). */
   truth(): CarrierTruth {
-    return { carrier: 'carrier-swift', labels: this.labels, events: this.book.happened(), messages: this.messages, throttled: this.throttled, requests: this.requestLog.records };
+    const now = this.clock.now();
+    const { labels, book } = this;
+    return {
+      carrier: 'carrier-swift',
+      get labels() {
+        return labels.all();
+      },
+      get events() {
+        return book.happened(now);
+      },
+      messages: this.messages,
+      throttled: this.throttled,
+      requests: this.requestLog.records,
+    };
   }
 
   private operations(): OperationHandlers<operations> {
@@ -188,7 +206,7 @@ export class SwiftSimulator {
       createShipment: async ({ body }) => this.createShipment(body),
       getShipment: async ({ params }) => {
         const events = this.book.eventsOf(params.path.trackingNumber);
-        if (!this.shipments.has(params.path.trackingNumber) || events.length === 0) return this.notFound(params.path.trackingNumber);
+        if (events.length === 0) return this.notFound(params.path.trackingNumber);
         return json(200, { trackingNumber: params.path.trackingNumber, status: events.at(-1)!.status as S['ShipmentStatus'], events: events.map((e) => e.payload) } satisfies S['ShipmentTracking']);
       },
       confirmHandover: async ({ params, body }) => this.handover(params.path.trackingNumber, body),
@@ -203,54 +221,53 @@ export class SwiftSimulator {
       ]);
     }
     const now = this.clock.now();
-    const trackingNumber = `SW${String(this.nextNumber++).padStart(10, '0')}`;
+    const trackingNumber = this.trackingNumbers.next();
     const shipmentId = this.ids.lower('shp_', 16);
-    const label: LabelTruth = { trackingNumber, labelId: shipmentId, reference: body.reference, service: body.serviceCode, createdAt: now };
-    this.labels.push(label);
-    this.shipments.set(trackingNumber, { label, shipFrom: body.shipFrom, shipTo: body.shipTo });
+    const shipment = this.labels.add({ trackingNumber, labelId: shipmentId, reference: body.reference, service: body.serviceCode, createdAt: now }, placesOf(body.shipFrom, body.shipTo));
     const eventId = this.ids.uuid();
-    this.book.add(trackingNumber, [{ eventId, status: 'LABEL_CREATED', occurredAt: now, kind: 'label_created', hub: -1 }], this.random.fork(`push/${trackingNumber}/label`));
+    this.book.add(shipment, [{ eventId, status: 'LABEL_CREATED', occurredAt: now, kind: 'label_created', hub: -1 }], this.random.fork(`push/${trackingNumber}/label`));
     return json(201, { shipmentId, trackingNumber, serviceCode: body.serviceCode, labelFormat: 'PDF', labelData: LABEL_PDF, createdAt: iso(now) } satisfies S['Shipment']);
   }
 
   private handover(trackingNumber: string, _body: S['HandoverRequest']): HttpResponse {
-    const shipment = this.shipments.get(trackingNumber);
-    if (!shipment) return this.notFound(trackingNumber);
-    if (shipment.label.handedOverAt !== undefined) {
-      return this.problem(409, 'already-handed-over', 'Already handed over', `Shipment ${trackingNumber} was handed over at ${iso(shipment.label.handedOverAt)}.`);
+    const shipment = this.labels.indexOf(trackingNumber);
+    if (shipment === undefined) return this.notFound(trackingNumber);
+    const handedOverAt = this.labels.handedOverAt(shipment);
+    if (handedOverAt !== undefined) {
+      return this.problem(409, 'already-handed-over', 'Already handed over', `Shipment ${trackingNumber} was handed over at ${iso(handedOverAt)}.`);
     }
     const now = this.clock.now();
-    shipment.label.handedOverAt = now;
+    this.labels.handOver(shipment, now);
     const random = this.random.fork(`journey/${trackingNumber}`);
     const events = planJourney(now, random, this.options.transit)
       .filter((m) => m.kind !== 'hub_departure') // SwiftShip scans a parcel once per hub
       .map((m) => ({ eventId: this.ids.uuid(), status: SWIFT_STATUS[m.kind], occurredAt: m.at, kind: m.kind, hub: 'hub' in m ? m.hub : -1 }));
-    this.book.add(trackingNumber, events, random.fork('push'));
+    this.book.add(shipment, events, random.fork('push'));
     return json(200, { trackingNumber, status: 'PICKED_UP' } satisfies S['HandoverResponse']);
   }
 
   /** An event's `TrackingEvent` payload, from its record and its shipment's addresses. */
-  private payloadOf(e: Parameters<RenderPayload<S['TrackingEvent']>>[0]): S['TrackingEvent'] {
+  private payloadOf(e: EventView): S['TrackingEvent'] {
     const { eventId, trackingNumber } = e;
     const occurredAt = iso(e.occurredAt);
     if (e.kind === 'label_created') return { eventId, trackingNumber, status: 'LABEL_CREATED', occurredAt };
-    const { shipFrom, shipTo } = this.shipments.get(trackingNumber)!;
+    const place = (k: number) => this.labels.place(e.shipment, k);
     // Literals, not `{ ...base, status }`: V8 gives every object built by a leading spread plus
     // more properties a hidden class of its own (slow to build, megamorphic to read).
     switch (e.kind) {
       case 'picked_up':
-        return { eventId, trackingNumber, occurredAt, status: 'PICKED_UP', location: locationOf(shipFrom) };
+        return { eventId, trackingNumber, occurredAt, status: 'PICKED_UP', location: locationOf(place(FROM_CITY), place(FROM_COUNTRY)) };
       case 'hub_arrival':
       case 'hub_departure': {
         const hubCities = this.options.hubCities;
-        return { eventId, trackingNumber, occurredAt, status: 'IN_TRANSIT', location: { city: hubCities[e.hub % hubCities.length] ?? 'Hub', countryCode: shipFrom.countryCode } };
+        return { eventId, trackingNumber, occurredAt, status: 'IN_TRANSIT', location: { city: hubCities[e.hub % hubCities.length] ?? 'Hub', countryCode: place(FROM_COUNTRY) } };
       }
       case 'out_for_delivery':
-        return { eventId, trackingNumber, occurredAt, status: 'OUT_FOR_DELIVERY', location: locationOf(shipTo) };
+        return { eventId, trackingNumber, occurredAt, status: 'OUT_FOR_DELIVERY', location: locationOf(place(TO_CITY), place(TO_COUNTRY)) };
       case 'failed_attempt':
-        return { eventId, trackingNumber, occurredAt, status: 'EXCEPTION', location: locationOf(shipTo), detail: 'Recipient not available; second attempt on the next working day.' };
+        return { eventId, trackingNumber, occurredAt, status: 'EXCEPTION', location: locationOf(place(TO_CITY), place(TO_COUNTRY)), detail: 'Recipient not available; second attempt on the next working day.' };
       case 'delivered':
-        return { eventId, trackingNumber, occurredAt, status: 'DELIVERED', location: locationOf(shipTo), detail: `Signed by: ${shipTo.name.slice(0, 80)}` };
+        return { eventId, trackingNumber, occurredAt, status: 'DELIVERED', location: locationOf(place(TO_CITY), place(TO_COUNTRY)), detail: `Signed by: ${place(TO_NAME).slice(0, 80)}` };
     }
   }
 

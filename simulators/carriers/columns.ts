@@ -1,0 +1,82 @@
+/**
+ * Columns for what a carrier keeps of every label and event to the end of a run: values in
+ * typed-array chunks instead of an object per entry. Chunks, not one array grown by copying: no
+ * copy as a column grows, and no more than one chunk's room left unused.
+ */
+
+const CHUNK = 4096;
+
+type Chunk = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+const CHUNKS = { float64: Float64Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array };
+
+/** Numbers of one kind, by index: `float64` for instants, `uint32` for indices, `uint16`/`uint8` for small codes. */
+export class NumberColumn {
+  private readonly chunks: Chunk[] = [];
+  private count = 0;
+
+  constructor(private readonly kind: keyof typeof CHUNKS) {}
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Appends `value`; returns its index. */
+  push(value: number): number {
+    if (this.count % CHUNK === 0) this.chunks.push(new CHUNKS[this.kind](CHUNK));
+    this.chunks.at(-1)![this.count % CHUNK] = value;
+    return this.count++;
+  }
+
+  at(index: number): number {
+    return this.chunks[Math.floor(index / CHUNK)]![index % CHUNK]!;
+  }
+
+  set(index: number, value: number): void {
+    if (index >= this.count) throw new RangeError(`no entry ${index} (${this.count} kept)`);
+    this.chunks[Math.floor(index / CHUNK)]![index % CHUNK] = value;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Strings by index, lower-case UUIDs among them as their 16 bytes (a UUID as a string takes 56):
+ * SwiftShip's event ids, and the references the layer puts on labels. Any other string is kept as
+ * it is.
+ */
+export class UuidColumn {
+  private readonly chunks: Buffer[] = [];
+  private readonly others = new Map<number, string>();
+  private count = 0;
+
+  /** Appends `value`; returns its index. */
+  push(value: string): number {
+    const slot = this.count % CHUNK;
+    if (slot === 0) this.chunks.push(Buffer.alloc(16 * CHUNK));
+    if (UUID.test(value)) this.chunks.at(-1)!.write(value.replaceAll('-', ''), slot * 16, 16, 'hex');
+    else this.others.set(this.count, value);
+    return this.count++;
+  }
+
+  at(index: number): string {
+    const other = this.others.get(index);
+    if (other !== undefined) return other;
+    const offset = (index % CHUNK) * 16;
+    const hex = this.chunks[Math.floor(index / CHUNK)]!.toString('hex', offset, offset + 16);
+    // Joined, not concatenated: V8 keeps a concatenation as a tree of its parts.
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join('-');
+  }
+}
+
+/** Strings by index, kept as they are (Pelican's event ids). */
+export class TextColumn {
+  private readonly values: string[] = [];
+
+  push(value: string): number {
+    return this.values.push(value) - 1;
+  }
+
+  at(index: number): string {
+    return this.values[index]!;
+  }
+}
