@@ -1,6 +1,6 @@
 import type { WorkloadOperation } from '../../simulators/storefront/index.ts';
 import type { HistoryExcerpt } from '../invariants/checker.ts';
-import { codes, NumberColumn, tinyCodes, Vocabulary } from './columns.ts';
+import { NumberColumn, Vocabulary } from '../../runtime/columns.ts';
 
 /** One history entry (Jepsen style): an invoke and its completion share `op`. */
 export interface HistoryOp {
@@ -28,14 +28,14 @@ const NO_STATUS = -1;
  * operations, read only to quote a few orders' histories in a violation.
  */
 export class HistoryLog {
-  private readonly at = new NumberColumn();
-  private readonly type = new NumberColumn(tinyCodes);
-  private readonly op = new NumberColumn();
-  private readonly f = new NumberColumn(codes);
-  private readonly channel = new NumberColumn(codes);
-  private readonly order = new NumberColumn();
-  private readonly attempt = new NumberColumn(codes);
-  private readonly status = new NumberColumn(codes);
+  private readonly at = new NumberColumn('float64');
+  private readonly type = new NumberColumn('int8');
+  private readonly op = new NumberColumn('float64');
+  private readonly f = new NumberColumn('int32');
+  private readonly channel = new NumberColumn('int32');
+  private readonly order = new NumberColumn('float64');
+  private readonly attempt = new NumberColumn('int32');
+  private readonly status = new NumberColumn('int32');
   private readonly orderId: Array<string | undefined> = [];
   private readonly detail: Array<string | undefined> = [];
   private readonly traceId: string[] = [];

@@ -3,7 +3,7 @@ import { appended } from '../../runtime/append.ts';
 import type { WorkloadObserver, WorkloadOperation, WorkloadOutcome } from '../../simulators/storefront/index.ts';
 import type { HistoryExcerpt } from '../invariants/checker.ts';
 import { Latency } from '../metrics/latency.ts';
-import { Vocabulary } from './columns.ts';
+import { Vocabulary } from '../../runtime/columns.ts';
 import { HistoryLog, type HistoryOp } from './history-log.ts';
 import { SeenStatusLog, type SeenStatus } from './seen-statuses.ts';
 import { StockFactLog, type StockFact } from './stock-facts.ts';

@@ -1,4 +1,4 @@
-import { Vocabulary } from './columns.ts';
+import { Vocabulary } from '../../runtime/columns.ts';
 
 /** A shipment status a channel saw: from a canonical event, or from reading the order. */
 export interface SeenStatus {

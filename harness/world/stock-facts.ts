@@ -1,4 +1,4 @@
-import { codes, NumberColumn, tinyCodes, Vocabulary } from './columns.ts';
+import { NumberColumn, Vocabulary } from '../../runtime/columns.ts';
 
 /**
  * What the layer learnt about stock, and when: an inventory message it acknowledged, a shipment
@@ -18,13 +18,13 @@ const NONE = -1;
  * Iterating gives each fact back as a `StockFact`, made as it is read.
  */
 export class StockFactLog implements Iterable<StockFact> {
-  private readonly at = new NumberColumn();
-  private readonly kind = new NumberColumn(tinyCodes);
-  private readonly dc = new NumberColumn(codes);
-  private readonly sku = new NumberColumn(codes);
-  private readonly onHand = new NumberColumn();
-  private readonly sequence = new NumberColumn();
-  private readonly reason = new NumberColumn(codes);
+  private readonly at = new NumberColumn('float64');
+  private readonly kind = new NumberColumn('int8');
+  private readonly dc = new NumberColumn('int32');
+  private readonly sku = new NumberColumn('int32');
+  private readonly onHand = new NumberColumn('float64');
+  private readonly sequence = new NumberColumn('float64');
+  private readonly reason = new NumberColumn('int32');
   /** The order id of a shipment, the reference of an adjustment (or undefined). */
   private readonly text: Array<string | undefined> = [];
   private readonly words = new Vocabulary();

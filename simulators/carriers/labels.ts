@@ -1,4 +1,4 @@
-import { NumberColumn, TextColumn, UuidColumn } from './columns.ts';
+import { NumberColumn, TextColumn, UuidColumn, Vocabulary } from '../../runtime/columns.ts';
 import type { LabelTruth } from './swift.ts';
 import type { ShipmentIndex } from './tracking.ts';
 
@@ -60,25 +60,6 @@ export class DrawnNumbers implements TrackingNumbers {
   }
 }
 
-/** Strings many labels share (services, addresses), each kept once and named by a number. */
-class StringTable {
-  private readonly values: string[] = [];
-  private readonly codes = new Map<string, number>();
-
-  codeOf(value: string): number {
-    let code = this.codes.get(value);
-    if (code === undefined) {
-      code = this.values.push(value) - 1;
-      this.codes.set(value, code);
-    }
-    return code;
-  }
-
-  at(code: number): string {
-    return this.values[code]!;
-  }
-}
-
 /**
  * A carrier's labels as columns, one entry per label in the order they were created (a label's
  * index is the carrier's index of its shipment), with the few address parts its event payloads
@@ -93,7 +74,7 @@ export class LabelBook implements ShipmentIndex {
   private readonly handedOver = new NumberColumn('float64');
   /** `placesPerLabel` address parts per label, in the order the carrier gives them. */
   private readonly places = new NumberColumn('uint32');
-  private readonly strings = new StringTable();
+  private readonly strings = new Vocabulary();
 
   constructor(
     private readonly numbers: TrackingNumbers,
@@ -110,9 +91,9 @@ export class LabelBook implements ShipmentIndex {
     this.numbers.add(label.trackingNumber);
     this.labelIds.push(label.labelId);
     this.references.push(label.reference);
-    this.services.push(this.strings.codeOf(label.service));
+    this.services.push(this.strings.id(label.service));
     this.handedOver.push(Number.NaN);
-    for (const place of places) this.places.push(this.strings.codeOf(place));
+    for (const place of places) this.places.push(this.strings.id(place));
     return this.createdAt.push(label.createdAt);
   }
 
@@ -135,7 +116,7 @@ export class LabelBook implements ShipmentIndex {
 
   /** The `k`th address part of a label. */
   place(index: number, k: number): string {
-    return this.strings.at(this.places.at(index * this.placesPerLabel + k));
+    return this.strings.word(this.places.at(index * this.placesPerLabel + k));
   }
 
   /** A label as `truth()` shows it (a new object on every call). */
@@ -144,7 +125,7 @@ export class LabelBook implements ShipmentIndex {
       trackingNumber: this.numbers.at(index),
       labelId: this.labelIds.at(index),
       reference: this.references.at(index),
-      service: this.strings.at(this.services.at(index)),
+      service: this.strings.word(this.services.at(index)),
       createdAt: this.createdAt.at(index),
     };
     const handedOverAt = this.handedOverAt(index);

@@ -1,6 +1,6 @@
 import { sample, type Distribution } from '../../runtime/random/distributions.ts';
 import type { Clock, Random } from '../../runtime/ports.ts';
-import { NumberColumn, TextColumn, UuidColumn } from './columns.ts';
+import { NumberColumn, TextColumn, UuidColumn } from '../../runtime/columns.ts';
 
 /**
  * What both carriers share: a parcel's journey over virtual time after handover, and the way its

@@ -7,6 +7,7 @@ import { sample, type Distribution } from '../../runtime/random/distributions.ts
 import type { Bus, Clock, HttpHandler, HttpRequest, HttpResponse, Random, Transport } from '../../runtime/ports.ts';
 import { DEFAULT_CATALOG, DEFAULT_CUSTOMERS, DISTRIBUTION_CENTERS, initialStock, type CustomerAccount, type Uom } from '../shared/defaults.ts';
 import { MinHeap } from '../../runtime/heap.ts';
+import { Vocabulary } from '../../runtime/columns.ts';
 import { formatCents, lineNetCents, sameAmount, taxCents, toCents } from '../shared/money.ts';
 import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso } from '../shared/time.ts';
@@ -159,7 +160,7 @@ export class ErpSimulator {
   private readonly memosByReference = new ByReference<CreditMemoRecord>();
   private readonly next: ErpOptions['numbering'];
   /** One instance of each short string documents repeat (customers, warehouses, currencies, carriers, dates). */
-  private readonly words = new Map<string, string>();
+  private readonly words = new Vocabulary();
 
   constructor(ports: ErpPorts, options: Partial<ErpOptions> = {}) {
     this.options = { ...ERP_DEFAULTS, ...options };
@@ -612,10 +613,7 @@ export class ErpSimulator {
 
   /** The one instance kept of a short string that many documents repeat. */
   private word(text: string): string {
-    const known = this.words.get(text);
-    if (known !== undefined) return known;
-    this.words.set(text, text);
-    return text;
+    return this.words.canonical(text);
   }
 
   private adjustBalance(itemNumber: string, warehouse: string, delta: number): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NumberColumn, UuidColumn } from '../../simulators/carriers/columns.ts';
+import { NumberColumn, UuidColumn } from '../../runtime/columns.ts';
 import { CountingNumbers, DrawnNumbers } from '../../simulators/carriers/labels.ts';
 import { SeededRandom } from '../../runtime/random/seeded-random.ts';
 

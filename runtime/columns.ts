@@ -1,15 +1,20 @@
 /**
- * Columns for what a carrier keeps of every label and event to the end of a run: values in
- * typed-array chunks instead of an object per entry. Chunks, not one array grown by copying: no
- * copy as a column grows, and no more than one chunk's room left unused.
+ * Columns for what a run keeps to its end (a carrier's labels and events, the ERP's documents, the
+ * harness's history): values in typed-array chunks instead of an object per entry, and repeated
+ * strings once. As objects, each entry carried a header, a slot per field and its own copy of
+ * every string JSON.parse gave it. Chunks, not one array grown by copying: no copy as a column
+ * grows, and no more than one chunk's room left unused.
  */
 
 const CHUNK = 4096;
 
-type Chunk = Float64Array | Uint32Array | Uint16Array | Uint8Array;
-const CHUNKS = { float64: Float64Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array };
+type Chunk = Float64Array | Int32Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
+const CHUNKS = { float64: Float64Array, int32: Int32Array, int8: Int8Array, uint32: Uint32Array, uint16: Uint16Array, uint8: Uint8Array };
 
-/** Numbers of one kind, by index: `float64` for instants, `uint32` for indices, `uint16`/`uint8` for small codes. */
+/**
+ * Numbers of one kind, by index: `float64` for instants and counts, `uint32` for indices,
+ * `uint16`/`uint8` for small codes, `int32`/`int8` for codes where -1 means none.
+ */
 export class NumberColumn {
   private readonly chunks: Chunk[] = [];
   private count = 0;
@@ -78,5 +83,29 @@ export class TextColumn {
 
   at(index: number): string {
     return this.values[index]!;
+  }
+}
+
+/** Strings of a small vocabulary (statuses, SKUs, services, addresses), each kept once and named by a number. */
+export class Vocabulary {
+  private readonly ids = new Map<string, number>();
+  private readonly words: string[] = [];
+
+  id(word: string): number {
+    let id = this.ids.get(word);
+    if (id === undefined) {
+      id = this.words.push(word) - 1;
+      this.ids.set(word, id);
+    }
+    return id;
+  }
+
+  word(id: number): string {
+    return this.words[id]!;
+  }
+
+  /** The kept copy of `word` (strings from JSON.parse are new copies each time). */
+  canonical(word: string): string {
+    return this.word(this.id(word));
   }
 }
