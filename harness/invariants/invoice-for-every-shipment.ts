@@ -10,10 +10,10 @@ export function checkInvoiceForEveryShipment(ctx: CheckContext): CheckResult {
   let shipped = 0;
   for (const [dc, truth] of ctx.obs.wms) {
     for (const fo of truth.fulfillmentOrders) {
-      if (fo.order.status !== 'shipped') continue;
+      if (fo.status !== 'shipped') continue;
       shipped++;
-      const orderId = fo.order.orderReference;
-      const shippedAbs = fo.statusHistory.find((h) => h.status === 'shipped')?.at;
+      const orderId = fo.orderReference;
+      const shippedAbs = fo.reachedAt('shipped');
       const shippedAt = shippedAbs === undefined ? undefined : shippedAbs - ctx.obs.epoch;
       const sos = ctx.salesOrders(orderId);
       const count = sos.reduce((n, so) => n + (invoicesBySo.get(so.salesOrderNumber) ?? 0), 0);

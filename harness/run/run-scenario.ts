@@ -196,7 +196,7 @@ export function unsettled(world: World, stats: LayerStats, scope: { carriers: bo
   if (world.bus.backlog() > 0) return `${world.bus.backlog()} message(s) on the bus`;
   for (const [dc, wms] of world.wms) {
     const t = wms.truth();
-    const open = t.fulfillmentOrders.filter((fo) => fo.order.status !== 'shipped' && fo.order.status !== 'cancelled').length;
+    const open = t.fulfillmentOrders.filter((fo) => fo.status !== 'shipped' && fo.status !== 'cancelled').length;
     if (open > 0) return `${open} fulfillment order(s) still open at ${dc}`;
     const returns = t.returns.filter((r) => r.receivedAt === undefined).length;
     if (returns > 0) return `${returns} return(s) expected at ${dc}`;
@@ -319,10 +319,10 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
   let shipped = 0;
   for (const wms of obs.wms.values()) {
     for (const fo of wms.fulfillmentOrders) {
-      const at = fo.statusHistory.find((h) => h.status === 'shipped')?.at;
+      const at = fo.reachedAt('shipped');
       if (at === undefined) continue;
       shipped++;
-      const so = soByRef.get(fo.order.orderReference);
+      const so = soByRef.get(fo.orderReference);
       const inv = so ? invoicedAt.get(so) : undefined;
       if (inv !== undefined) invoiceDelay.record(inv - at);
     }

@@ -1,6 +1,7 @@
 export { WmsSimulator, wmsDefaults } from './wms.ts';
 export type {
   EmittedEvent,
+  FulfillmentOrderEntry,
   FulfillmentOrderTruth,
   HandoverAttempt,
   ReturnTruth,

@@ -1,5 +1,4 @@
 import type { components, operations } from '../../contracts/generated/openapi/wms.ts';
-import { appended } from '../../runtime/append.ts';
 import { loadOpenApi } from '../../contracts/load.ts';
 import { AbortControllerPool, abortError } from '../../runtime/abort.ts';
 import type { OperationHandlers } from '../../runtime/http/contract-handler.ts';
@@ -12,6 +11,7 @@ import { DEFAULT_PUBLISH_RETRY, Emitter, type PublishRetryOptions } from '../sha
 import { retryAfterInstant } from '../shared/rate-limit.ts';
 import { createSimulatorHandler, RequestLog, type RequestRecord, type ServiceTimeOptions } from '../shared/service.ts';
 import { iso, sampleMs } from '../shared/time.ts';
+import { FulfillmentOrderRecord, linesText, unitsPerSku } from './fulfillment-order.ts';
 
 type S = components['schemas'];
 export type WmsOperationId = keyof operations & string;
@@ -119,6 +119,7 @@ export interface HandoverAttempt {
   outcome: number | string;
 }
 
+/** A fulfillment order's ground truth, as `GET /_faultline/truth` shows it. */
 export interface FulfillmentOrderTruth {
   order: S['FulfillmentOrder'];
   labelId?: string;
@@ -126,6 +127,19 @@ export interface FulfillmentOrderTruth {
   /** `shipmentConfirmed` event id, once shipped. */
   shipmentEventId?: string;
   handover: { status: 'none' | 'pending' | 'done' | 'rejected' | 'given-up' | 'skipped'; attempts: HandoverAttempt[] };
+}
+
+/**
+ * A fulfillment order in `truth().fulfillmentOrders`: the fields of its ground truth, built on each
+ * read (`toJSON()` gives them all), and the scalars a checker reads without building them.
+ */
+export interface FulfillmentOrderEntry extends Readonly<FulfillmentOrderTruth> {
+  readonly fulfillmentOrderId: string;
+  readonly orderReference: string;
+  readonly status: S['FulfillmentOrderStatus'];
+  /** When the order reached `status` (ms), if it did. */
+  reachedAt(status: S['FulfillmentOrderStatus']): number | undefined;
+  toJSON(): FulfillmentOrderTruth;
 }
 
 export interface ReturnTruth {
@@ -154,7 +168,7 @@ export interface WmsTruth {
   /** Every change of every sku's stock, in time order (empty with `timelineLog: false`). */
   timeline: readonly StockChange[];
   reservations: readonly S['Reservation'][];
-  fulfillmentOrders: readonly FulfillmentOrderTruth[];
+  fulfillmentOrders: readonly FulfillmentOrderEntry[];
   returns: readonly ReturnTruth[];
   events: readonly EmittedEvent[];
   requests: readonly RequestRecord[];
@@ -171,16 +185,10 @@ interface SkuState {
   replenishing: boolean;
 }
 
-interface FoState {
-  truth: FulfillmentOrderTruth;
-  /** Allocated units per sku. */
-  allocation: Map<string, number>;
-  timer?: Timer;
-  requestedShipAt?: number;
-}
-
 const PROBLEM_BASE = 'https://docs.wms.faultline.test/problems/';
 const SLUGS = { 'invalid-request': 'validation', 'malformed-json': 'validation', 'unsupported-media-type': 'validation', 'payload-too-large': 'validation' };
+/** The carriers, to keep each order's carrier as the one shared string. */
+const CARRIERS: readonly CarrierName[] = ['carrier-swift', 'carrier-pelican'];
 const SERVICE_LEVELS: Record<CarrierName, readonly string[]> = {
   'carrier-swift': ['EXPRESS', 'STANDARD', 'ECONOMY'],
   'carrier-pelican': ['next_day', 'two_day', 'ground', 'pallet_std'],
@@ -242,8 +250,9 @@ export class WmsSimulator {
   private readonly reservationList: S['Reservation'][] = [];
   /** Active reservations by the order they hold stock for. */
   private readonly activeByReference = new Map<string, S['Reservation'][]>();
-  private readonly orders = new Map<string, FoState>();
-  private readonly orderList: FulfillmentOrderTruth[] = [];
+  private readonly orders = new Map<string, FulfillmentOrderRecord>();
+  /** The same orders in release order, as `truth()` lists them. */
+  private readonly orderList: FulfillmentOrderRecord[] = [];
   private readonly returns = new Map<string, ReturnTruth>();
   private readonly returnList: ReturnTruth[] = [];
   private readonly timeline: StockChange[] = [];
@@ -361,7 +370,7 @@ export class WmsSimulator {
       releaseFulfillmentOrder: async ({ body }) => this.releaseFulfillmentOrder(body),
       getFulfillmentOrder: async ({ params }) => {
         const fo = this.orders.get(params.path.fulfillmentOrderId);
-        return fo ? json(200, fo.truth.order) : this.problem(404, 'not-found', 'Fulfillment order not found', `No fulfillment order ${params.path.fulfillmentOrderId} at ${this.dc}.`);
+        return fo ? json(200, fo.order) : this.problem(404, 'not-found', 'Fulfillment order not found', `No fulfillment order ${params.path.fulfillmentOrderId} at ${this.dc}.`);
       },
       cancelFulfillmentOrder: async ({ params }) => this.cancelFulfillmentOrder(params.path.fulfillmentOrderId),
       expectReturn: async ({ body }) => this.expectReturn(body),
@@ -400,7 +409,7 @@ export class WmsSimulator {
 
   private releaseFulfillmentOrder(body: S['FulfillmentOrderRequest']): HttpResponse {
     const existing = this.orders.get(body.fulfillmentOrderId);
-    if (existing) return json(200, existing.truth.order);
+    if (existing) return json(200, existing.order);
     const invalid: FieldProblem[] = [];
     const lineNumbers = new Set<number>();
     const needed = new Map<string, number>();
@@ -444,38 +453,33 @@ export class WmsSimulator {
       }
       this.changeAllocated(sku, want, 'allocated', body.fulfillmentOrderId);
     }
-    const now = this.clock.now();
-    const order: S['FulfillmentOrder'] = {
-      fulfillmentOrderId: body.fulfillmentOrderId,
-      orderReference: body.orderReference,
-      distributionCenter: this.dc,
-      status: 'released',
-      lines: body.lines,
-      carrier: body.carrier,
-      trackingNumber: body.label.trackingNumber,
-      createdAt: iso(now),
-      updatedAt: iso(now),
-    };
-    const truth: FulfillmentOrderTruth = { order, statusHistory: [{ status: 'released', at: now }], handover: { status: 'none', attempts: [] } };
-    if (body.label.labelId !== undefined) truth.labelId = body.label.labelId;
-    const fo: FoState = { truth, allocation: needed };
-    if (body.requestedShipDate !== undefined) fo.requestedShipAt = Date.parse(`${body.requestedShipDate}T00:00:00Z`);
-    this.orders.set(body.fulfillmentOrderId, fo);
-    this.orderList.push(truth);
+    const id = body.fulfillmentOrderId;
+    const fo = new FulfillmentOrderRecord(
+      id,
+      body.orderReference === id ? id : body.orderReference, // one string when they are the same (the layer's are)
+      this.dc,
+      linesText(body.lines),
+      CARRIERS.find((c) => c === body.carrier)!,
+      body.label.trackingNumber,
+      body.label.labelId,
+      body.requestedShipDate === undefined ? undefined : Date.parse(`${body.requestedShipDate}T00:00:00Z`),
+      this.clock.now(),
+    );
+    this.orders.set(id, fo);
+    this.orderList.push(fo);
     this.advance(fo, 'picking', sampleMs(this.leadRandom, this.options.leadTimes.pick));
-    return json(201, order, { location: `/fulfillment-orders/${encodeURIComponent(body.fulfillmentOrderId)}` });
+    return json(201, fo.order, { location: `/fulfillment-orders/${encodeURIComponent(id)}` });
   }
 
   private cancelFulfillmentOrder(id: string): HttpResponse {
     const fo = this.orders.get(id);
     if (!fo) return this.problem(404, 'not-found', 'Fulfillment order not found', `No fulfillment order ${id} at ${this.dc}.`);
-    const order = fo.truth.order;
-    if (order.status === 'cancelled') return json(200, order);
-    if (order.status === 'shipped') return this.problem(409, 'already-shipped', 'Already shipped', `Fulfillment order ${id} shipped at ${order.shippedAt}; take it back as a return.`);
+    if (fo.status === 'cancelled') return json(200, fo.order);
+    if (fo.status === 'shipped') return this.problem(409, 'already-shipped', 'Already shipped', `Fulfillment order ${id} shipped at ${fo.order.shippedAt}; take it back as a return.`);
     fo.timer?.cancel();
-    for (const [sku, qty] of fo.allocation) this.changeAllocated(this.skus.get(sku)!, -qty, 'allocation_released', id);
+    for (const [sku, qty] of unitsPerSku(fo.lines)) this.changeAllocated(this.skus.get(sku)!, -qty, 'allocation_released', id);
     this.setStatus(fo, 'cancelled');
-    return json(200, order);
+    return json(200, fo.order);
   }
 
   private expectReturn(body: S['ReturnRequest']): HttpResponse {
@@ -492,10 +496,10 @@ export class WmsSimulator {
 
   // -------------------------------------------------------------------------------------------
 
-  private advance(fo: FoState, status: 'picking' | 'packed' | 'shipped', delayMs: number): void {
+  private advance(fo: FulfillmentOrderRecord, status: 'picking' | 'packed' | 'shipped', delayMs: number): void {
     fo.timer = this.clock.setTimer(delayMs, () => {
       fo.timer = undefined;
-      if (fo.truth.order.status === 'cancelled') return;
+      if (fo.status === 'cancelled') return;
       if (status === 'shipped') return this.ship(fo);
       this.setStatus(fo, status);
       if (status === 'picking') this.advance(fo, 'packed', sampleMs(this.leadRandom, this.options.leadTimes.pack));
@@ -506,84 +510,81 @@ export class WmsSimulator {
     });
   }
 
-  private ship(fo: FoState): void {
-    const order = fo.truth.order;
-    const now = this.clock.now();
-    order.shippedAt = iso(now);
+  private ship(fo: FulfillmentOrderRecord): void {
+    const shippedAt = iso(this.clock.now());
     this.setStatus(fo, 'shipped');
-    for (const [skuName, qty] of fo.allocation) {
+    const lines = fo.lines;
+    for (const [skuName, qty] of unitsPerSku(lines)) {
       const sku = this.skus.get(skuName)!;
       sku.allocated -= qty;
-      this.changeOnHand(sku, -qty, 'shipment', order.fulfillmentOrderId, -qty);
+      this.changeOnHand(sku, -qty, 'shipment', fo.fulfillmentOrderId, -qty);
     }
     const event: S['ShipmentConfirmed'] = {
       eventId: this.eventIds.uuid(),
       eventType: 'shipment.confirmed',
       distributionCenter: this.dc,
-      fulfillmentOrderId: order.fulfillmentOrderId,
-      orderReference: order.orderReference,
-      carrier: order.carrier,
-      trackingNumber: order.trackingNumber,
-      lines: order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
-      shippedAt: order.shippedAt,
+      fulfillmentOrderId: fo.fulfillmentOrderId,
+      orderReference: fo.orderReference,
+      carrier: fo.carrier,
+      trackingNumber: fo.trackingNumber,
+      lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+      shippedAt,
     };
-    fo.truth.shipmentEventId = event.eventId;
-    this.emit('wms.shipment', event.eventId, order.fulfillmentOrderId, event);
-    void this.handOver(fo);
+    fo.shipmentEventId = event.eventId;
+    this.emit('wms.shipment', event.eventId, fo.fulfillmentOrderId, event);
+    void this.handOver(fo, shippedAt);
   }
 
   /** Tells the carrier the driver has the parcel, with retries; the shipment has left either way. */
-  private async handOver(fo: FoState): Promise<void> {
-    const { order, labelId } = { order: fo.truth.order, labelId: fo.truth.labelId };
-    const record = fo.truth.handover;
+  private async handOver(fo: FulfillmentOrderRecord, shippedAt: string): Promise<void> {
     if (!this.transport) {
-      record.status = 'skipped';
+      fo.handoverStatus = 'skipped';
       return;
     }
-    record.status = 'pending';
+    fo.handoverStatus = 'pending';
     const h = this.options.handover;
     const credential = h.credential ?? `wms-${this.dc}`;
     const dock = `${this.dc} dock ${this.leadRandom.int(1, Math.max(1, h.docks))}`;
-    const swift = order.carrier === 'carrier-swift';
+    const swift = fo.carrier === 'carrier-swift';
     const request: HttpRequest = swift
       ? {
           method: 'POST',
-          path: `/v2/shipments/${encodeURIComponent(order.trackingNumber)}/handover`,
+          path: `/v2/shipments/${encodeURIComponent(fo.trackingNumber)}/handover`,
           headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${credential}` },
-          body: JSON.stringify({ handedOverAt: order.shippedAt, location: dock }),
+          body: JSON.stringify({ handedOverAt: shippedAt, location: dock }),
         }
       : {
           method: 'POST',
-          path: `/api/labels/${encodeURIComponent(labelId ?? '')}/tender`,
+          path: `/api/labels/${encodeURIComponent(fo.labelId ?? '')}/tender`,
           headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': credential },
-          body: JSON.stringify({ tendered_ms: Date.parse(order.shippedAt!), dock }),
+          body: JSON.stringify({ tendered_ms: Date.parse(shippedAt), dock }),
         };
     for (let attempt = 1; attempt <= h.maxAttempts; attempt++) {
       const controller = this.controllers.take();
       const timer = this.clock.setTimer(h.timeoutMs, () => controller.abort(abortError()));
       let wait = h.initialBackoffMs * 2 ** (attempt - 1);
       try {
-        const res = await this.transport.send(order.carrier, request, { signal: controller.signal });
-        record.attempts = appended(record.attempts, { at: this.clock.now(), outcome: res.status });
+        const res = await this.transport.send(fo.carrier, request, { signal: controller.signal });
+        fo.attempted({ at: this.clock.now(), outcome: res.status });
         if ((res.status >= 200 && res.status < 300) || res.status === 409) {
-          record.status = 'done';
+          fo.handoverStatus = 'done';
           return;
         }
         if (res.status >= 400 && res.status < 500 && res.status !== 429) {
-          record.status = 'rejected';
+          fo.handoverStatus = 'rejected';
           return;
         }
         const until = retryAfterInstant(res.headers['retry-after'], this.clock.now());
         if (until !== undefined) wait = Math.max(0, Math.ceil(until - this.clock.now()));
       } catch (error) {
-        record.attempts = appended(record.attempts, { at: this.clock.now(), outcome: (error as { code?: string }).code ?? 'error' });
+        fo.attempted({ at: this.clock.now(), outcome: (error as { code?: string }).code ?? 'error' });
       } finally {
         timer.cancel();
         this.controllers.give(controller);
       }
       if (attempt < h.maxAttempts) await this.clock.sleep(wait);
     }
-    record.status = 'given-up';
+    fo.handoverStatus = 'given-up';
   }
 
   private receiveReturn(ret: ReturnTruth): void {
@@ -696,11 +697,8 @@ export class WmsSimulator {
     this.background.add(timer);
   }
 
-  private setStatus(fo: FoState, status: S['FulfillmentOrderStatus']): void {
-    const now = this.clock.now();
-    fo.truth.order.status = status;
-    fo.truth.order.updatedAt = iso(now);
-    fo.truth.statusHistory = appended(fo.truth.statusHistory, { status, at: now });
+  private setStatus(fo: FulfillmentOrderRecord, status: S['FulfillmentOrderStatus']): void {
+    fo.moveTo(status, this.clock.now());
   }
 
   private emit(channel: EmittedEvent['channel'], eventId: string, key: string, payload: { eventType: EmittedEvent['eventType'] }): void {

@@ -21,13 +21,13 @@ export function wmsStates(target: StateTarget<WmsSimulator>): StateDefinition[] 
     if (!s) throw new ProviderStateError(`${sku} is not stocked at ${wms.dc} in this WMS simulator`);
     return s;
   };
-  const orderExists = (id: string) => wms.truth().fulfillmentOrders.some((fo) => fo.order.fulfillmentOrderId === id);
+  const orderExists = (id: string) => wms.truth().fulfillmentOrders.some((fo) => fo.fulfillmentOrderId === id);
 
   /** Frees every unit of `sku` that open fulfillment orders or reservations hold, through the API. */
   const freeAllocations = async (sku: string): Promise<void> => {
     for (const fo of wms.truth().fulfillmentOrders) {
-      if (OPEN.has(fo.order.status) && fo.order.lines.some((l) => l.sku === sku)) {
-        await call.expect(200, 'POST', `/fulfillment-orders/${encodeURIComponent(fo.order.fulfillmentOrderId)}/cancel`);
+      if (OPEN.has(fo.status) && fo.order.lines.some((l) => l.sku === sku)) {
+        await call.expect(200, 'POST', `/fulfillment-orders/${encodeURIComponent(fo.fulfillmentOrderId)}/cancel`);
       }
     }
     for (const r of wms.truth().reservations) {
@@ -64,8 +64,8 @@ export function wmsStates(target: StateTarget<WmsSimulator>): StateDefinition[] 
       description: 'A fulfillment order (2 EA BRG-6204, SwiftShip STANDARD) is released and not yet shipped; returns its `fulfillmentOrderId`.',
       setup: async (v) => {
         here(v.distributionCenter);
-        const open = wms.truth().fulfillmentOrders.find((fo) => fo.order.fulfillmentOrderId === v.fulfillmentOrderId && OPEN.has(fo.order.status));
-        if (open) return { fulfillmentOrderId: open.order.fulfillmentOrderId };
+        const open = wms.truth().fulfillmentOrders.find((fo) => fo.fulfillmentOrderId === v.fulfillmentOrderId && OPEN.has(fo.status));
+        if (open) return { fulfillmentOrderId: open.fulfillmentOrderId };
         const id = freshReference(v.fulfillmentOrderId!, (x) => !orderExists(x));
         const sku = v.sku ?? 'BRG-6204';
         const s = stocked(sku);
