@@ -10,7 +10,7 @@ import { formatCents } from '../shared/money.ts';
 import { httpDate, RateLimiter, type TokenBucketOptions } from '../shared/rate-limit.ts';
 import { createSimulatorHandler, RequestLog, type ServiceTimeOptions } from '../shared/service.ts';
 import { DrawnNumbers, LabelBook } from './labels.ts';
-import type { CarrierPorts, CarrierTruth } from './swift.ts';
+import { carrierTruth, type CarrierPorts, type CarrierTruth } from './swift.ts';
 import { planJourney, PUSH_DEFAULTS, TrackingBook, TRANSIT_DEFAULTS, type EventView, type PushQuirks, type TransitOptions } from './tracking.ts';
 
 type S = components['schemas'];
@@ -125,22 +125,8 @@ export class PelicanSimulator {
     });
   }
 
-  /** Labels and events are built when read: a caller may keep the truth long (the checkers do, to a run's end). */
   truth(): CarrierTruth {
-    const now = this.clock.now();
-    const { labels, book } = this;
-    return {
-      carrier: 'carrier-pelican',
-      get labels() {
-        return labels.all();
-      },
-      get events() {
-        return book.happened(now);
-      },
-      messages: this.messages,
-      throttled: this.throttled,
-      requests: this.requestLog.records,
-    };
+    return carrierTruth('carrier-pelican', this.clock.now(), this.labels, this.book, { messages: this.messages, throttled: this.throttled, requests: this.requestLog.records });
   }
 
   /** Pushes what is queued now instead of at the next batch interval. */

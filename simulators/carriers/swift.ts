@@ -75,6 +75,29 @@ export interface CarrierTruth {
   requests: readonly RequestRecord[];
 }
 
+/**
+ * A carrier's truth at `now`. Labels and events are built when read: a caller may keep the truth
+ * long (the checkers do, to a run's end).
+ */
+export function carrierTruth<P>(
+  carrier: CarrierTruth['carrier'],
+  now: number,
+  labels: LabelBook,
+  book: TrackingBook<P>,
+  logs: Pick<CarrierTruth, 'messages' | 'throttled' | 'requests'>,
+): CarrierTruth {
+  return {
+    carrier,
+    get labels() {
+      return labels.all();
+    },
+    get events() {
+      return book.happened(now);
+    },
+    ...logs,
+  };
+}
+
 const PROBLEM_BASE = 'https://developer.swiftship.test/problems/';
 const locationOf = (city: string, countryCode: string): S['Location'] => ({ city: city.slice(0, 50), countryCode });
 const SWIFT_STATUS = { picked_up: 'PICKED_UP', hub_arrival: 'IN_TRANSIT', hub_departure: 'IN_TRANSIT', out_for_delivery: 'OUT_FOR_DELIVERY', failed_attempt: 'EXCEPTION', delivered: 'DELIVERED' } as const;
@@ -175,22 +198,8 @@ export class SwiftSimulator {
     });
   }
 
-  /** Labels and events are built when read: a caller may keep the truth long (the checkers do, to a run's end). */
   truth(): CarrierTruth {
-    const now = this.clock.now();
-    const { labels, book } = this;
-    return {
-      carrier: 'carrier-swift',
-      get labels() {
-        return labels.all();
-      },
-      get events() {
-        return book.happened(now);
-      },
-      messages: this.messages,
-      throttled: this.throttled,
-      requests: this.requestLog.records,
-    };
+    return carrierTruth('carrier-swift', this.clock.now(), this.labels, this.book, { messages: this.messages, throttled: this.throttled, requests: this.requestLog.records });
   }
 
   private operations(): OperationHandlers<operations> {
