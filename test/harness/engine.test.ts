@@ -66,8 +66,9 @@ describe('faultline run (the engine, end to end)', () => {
   it('--jobs 2 runs scenarios in two worker processes (one runs two) and writes the same bytes as one at a time', async () => {
     const pair = ['test/harness/fixtures/short-baseline.yaml', SCENARIO, 'test/harness/fixtures/short-duplicates.yaml'];
     const [one, two] = [await mkdtemp(join(tmpdir(), 'faultline-jobs1-')), await mkdtemp(join(tmpdir(), 'faultline-jobs2-'))];
-    const sequential = await faultline(['run', ...pair, '--out', one, '--format', 'json']);
-    const parallel = await faultline(['run', ...pair, '--out', two, '--format', 'json', '--jobs', '2']);
+    // Three scenarios: on a loaded 2-core host a run takes longer than the helper's default minute.
+    const sequential = await faultline(['run', ...pair, '--out', one, '--format', 'json'], { timeoutMs: 115_000 });
+    const parallel = await faultline(['run', ...pair, '--out', two, '--format', 'json', '--jobs', '2'], { timeoutMs: 115_000 });
     expect([sequential.code, parallel.code]).toEqual([0, 0]);
     expect(parallel.stdout).toContain('2 at a time');
     const text = await readFile(join(one, 'result.json'), 'utf8');
