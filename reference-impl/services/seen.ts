@@ -41,14 +41,17 @@ export class BoundedMap<K, V> {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    if (this.queue.length - this.head > 2 * this.capacity + 1024) this.compact();
+    // Stale slots keep their keys alive: once they outnumber the live entries, rebuild. Measured
+    // against the capacity instead, a cache whose entries are mostly deleted again (the order
+    // cache drops settled orders) held ~100,000 dead slots and their ids.
+    if (this.queue.length - this.head > 2 * this.entries.size + 1024) this.compact();
   }
 
   delete(key: K): void {
     this.entries.delete(key);
   }
 
-  /** Rebuilds the queue from the live entries (many keys were set again and again). */
+  /** Rebuilds the queue from the live entries (many keys were set again, or deleted). */
   private compact(): void {
     const live: Array<{ key: K; stamp: number }> = [];
     for (const [key, e] of this.entries) live.push({ key, stamp: e.stamp });

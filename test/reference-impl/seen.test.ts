@@ -46,4 +46,19 @@ describe('BoundedMap', () => {
     expect(m.has('k10') || m.has('k99')).toBe(false);
     expect(m.size).toBe(100);
   });
+
+  it('does not keep the slots of deleted keys: a cache whose entries come and go stays small', () => {
+    const m = new BoundedMap<string, number>(50_000);
+    for (let i = 0; i < 20_000; i++) {
+      m.set(`o${i}`, i);
+      if (i >= 10) m.delete(`o${i - 10}`); // ten in flight, the rest settled
+    }
+    expect(m.size).toBe(10);
+    // Dead slots are rebuilt away once they outnumber the live entries (plus some slack).
+    expect((m as unknown as { queue: unknown[]; head: number }).queue.length).toBeLessThan(2 * 10 + 1024 + 2);
+    // The order survives the rebuilds: the oldest of the ten goes first.
+    for (let i = 0; i < 49_990; i++) m.set(`fill${i}`, i);
+    m.set('one-more', 0);
+    expect([m.has('o19990'), m.has('o19991'), m.has('one-more')]).toEqual([false, true, true]);
+  });
 });
