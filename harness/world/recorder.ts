@@ -1,5 +1,4 @@
 import type { Bus, HttpResponse, Transport } from '../../runtime/ports.ts';
-import { appended } from '../../runtime/append.ts';
 import type { WorkloadObserver, WorkloadOperation, WorkloadOutcome } from '../../simulators/storefront/index.ts';
 import type { HistoryExcerpt } from '../invariants/checker.ts';
 import { Latency } from '../metrics/latency.ts';
@@ -7,22 +6,10 @@ import { Vocabulary } from '../../runtime/columns.ts';
 import { HistoryLog, type HistoryOp } from './history-log.ts';
 import { SeenStatusLog, type SeenStatus } from './seen-statuses.ts';
 import { StockFactLog, type StockFact } from './stock-facts.ts';
+import { StorefrontOrderLog, type Ack } from './storefront-orders.ts';
 
+export type { StorefrontOrder } from './storefront-orders.ts';
 
-/** What the storefront did for one of its orders, and what it was told. */
-export interface StorefrontOrder {
-  order: number;
-  channel: string;
-  idempotencyKey: string;
-  traceId: string;
-  lines: Array<{ sku: string; quantity: number }>;
-  submittedAt: number;
-  /** Every 2xx answer to createOrder (more than one order id for one key is a duplicate). */
-  acks: Array<{ orderId: string; at: number; status: string; distributionCenter?: string; latencyMs: number }>;
-  /** An explicit refusal (4xx) of createOrder, with the problem type. */
-  refusal?: { at: number; status: number; type?: string };
-  cancelledAt?: number;
-}
 
 /** A call the layer made to another system, when it answered with Retry-After. */
 interface Gate {
@@ -52,7 +39,7 @@ export const shipmentRank = (status: string): number => SHIPMENT_RANK[status] ??
  */
 export class Recorder implements WorkloadObserver {
   readonly history = new HistoryLog();
-  readonly orders = new Map<number, StorefrontOrder>();
+  readonly orders: StorefrontOrderLog;
   readonly ackLatency = new Latency();
   /** Per interval (reset by the sampler). */
   readonly intervalAckLatency = new Latency();
@@ -79,7 +66,9 @@ export class Recorder implements WorkloadObserver {
   constructor(
     private readonly now: () => number,
     private readonly epoch: number,
-  ) {}
+  ) {
+    this.orders = new StorefrontOrderLog(this.words, this.ids);
+  }
 
   // ---- the storefront's history ----------------------------------------------------------
 
@@ -92,14 +81,13 @@ export class Recorder implements WorkloadObserver {
       this.counters.submitted++;
       this.counters.intervalSubmitted++;
       const body = JSON.parse(op.request.body ?? '{}') as { lines?: Array<{ sku: string; quantity: { value: number } }> };
-      this.orders.set(op.order, {
+      this.orders.add({
         order: op.order,
         channel: op.channel,
         idempotencyKey: op.idempotencyKey ?? '',
         traceId: op.traceId,
-        lines: (body.lines ?? []).map((l) => ({ sku: this.words.canonical(l.sku), quantity: l.quantity.value })),
+        lines: (body.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity.value })),
         submittedAt: this.now(),
-        acks: [],
       });
     }
   }
@@ -107,15 +95,14 @@ export class Recorder implements WorkloadObserver {
   onComplete(op: WorkloadOperation, outcome: WorkloadOutcome, response?: HttpResponse): void {
     const acked = op.kind === 'createOrder' && outcome === 'ok' && response ? (JSON.parse(response.body) as { orderId: string; status: string; distributionCenter?: string }) : undefined;
     this.push(op, outcome, response, acked && this.ids.canonical(acked.orderId));
-    const order = this.orders.get(op.order);
-    if (!order) return;
+    if (!this.orders.has(op.order)) return;
     if (op.kind === 'createOrder') {
       if (acked) {
         const body = acked;
         const latencyMs = (op.completedAt ?? this.now()) - op.invokedAt;
-        const ack: StorefrontOrder['acks'][number] = { orderId: this.ids.canonical(body.orderId), at: this.now(), status: this.words.canonical(body.status), latencyMs };
+        const ack: Ack = { orderId: this.ids.canonical(body.orderId), at: this.now(), status: this.words.canonical(body.status), latencyMs };
         if (body.distributionCenter) ack.distributionCenter = this.words.canonical(body.distributionCenter);
-        order.acks = appended(order.acks, ack);
+        this.orders.acknowledge(op.order, ack);
         this.ackLatency.record(latencyMs);
         this.intervalAckLatency.record(latencyMs);
         this.counters.intervalAcked++;
@@ -126,10 +113,10 @@ export class Recorder implements WorkloadObserver {
         } catch {
           type = undefined;
         }
-        order.refusal = { at: this.now(), status: response.status, ...(type ? { type } : {}) };
+        this.orders.refuse(op.order, { at: this.now(), status: response.status, ...(type ? { type } : {}) });
       }
     } else if (op.kind === 'cancelOrder' && outcome === 'ok') {
-      order.cancelledAt ??= this.now();
+      this.orders.cancel(op.order, this.now());
     } else if (op.kind === 'getOrder' && outcome === 'ok' && response) {
       const body = JSON.parse(response.body) as { orderId: string; shipments?: Array<{ shipmentId: string; status: string }> };
       for (const s of body.shipments ?? []) this.seeStatus(s.shipmentId, { at: this.now(), status: s.status, source: 'read', orderId: this.ids.canonical(body.orderId) });

@@ -202,7 +202,7 @@ export class SalesOrderRecord implements SalesOrderTruth {
   }
 
   setStatus(status: S['SalesOrderStatus'], at: number): void {
-    // concat allocates exactly what the array holds (no room to grow, see runtime/append.ts).
+    // concat allocates exactly what the array holds (an array grown by push keeps room for 16 more).
     this.history = this.history.concat(STATUSES.indexOf(status), at);
   }
 

@@ -12,8 +12,8 @@ type HandoverStatus = FulfillmentOrderTruth['handover']['status'];
 const STEPS = ['released', 'picking', 'packed', 'shipped'] as const satisfies readonly Status[];
 
 /**
- * `times` with `at` at the end, in a new array of exactly that length. Not the shared `appended`:
- * V8 keeps the numbers of an array that only ever holds numbers unboxed (8 bytes each, not 24).
+ * `times` with `at` at the end, in a new array of exactly that length (one grown by `push` keeps
+ * room for 16 more). V8 keeps the numbers of an array that only ever holds numbers unboxed.
  */
 function withInstant(times: readonly number[], at: number): number[] {
   return times.concat([at]);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { HistoryLog, type HistoryOp } from '../../harness/world/history-log.ts';
 import { SeenStatusLog, type SeenStatus } from '../../harness/world/seen-statuses.ts';
 import { StockFactLog, type StockFact } from '../../harness/world/stock-facts.ts';
+import { StorefrontOrderLog, type StorefrontOrder } from '../../harness/world/storefront-orders.ts';
+import { Vocabulary } from '../../runtime/columns.ts';
 
 // The run's long logs are kept in columns; what the checkers read back must be what went in.
 describe('compact run logs', () => {
@@ -61,4 +63,54 @@ describe('compact run logs', () => {
     expect(log.excerptFor(7, 1)).toHaveLength(1);
     expect(log.excerptFor(9, 8)).toEqual([]);
   });
+
+  it('storefront orders come back with their keys, lines, acknowledgements, refusals and cancellations', () => {
+    const log = new StorefrontOrderLog(new Vocabulary(), new Vocabulary());
+    const uuid = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    for (let n = 1; n <= 5000; n++) {
+      log.add({
+        order: n * 2,
+        channel: n % 2 ? 'b2b-web' : 'marketplace-north',
+        // The storefront's `channel.uuid`, and keys of any other shape, kept exactly.
+        idempotencyKey: n === 3 ? 'hand-made key' : n === 4 ? 'marketplace-north.not-a-uuid' : n === 5 ? '' : `${n % 2 ? 'b2b-web' : 'marketplace-north'}.${uuid}`,
+        traceId: `trace-${n}`,
+        lines: Array.from({ length: n % 3 }, (_, i) => ({ sku: `SKU-${i}`, quantity: n + i + 0.5 })),
+        submittedAt: n * 10.25,
+      });
+    }
+    expect(() => log.add({ order: 2, channel: 'x', idempotencyKey: '', traceId: '', lines: [], submittedAt: 0 })).toThrow(/recorded already/);
+    log.acknowledge(2, { orderId: 'o-1', at: 11, status: 'accepted', distributionCenter: 'DC-EAST', latencyMs: 0.75 });
+    log.acknowledge(2, { orderId: 'o-1b', at: 30, status: 'pending_validation', latencyMs: 3 }); // a double submission
+    log.acknowledge(2, { orderId: 'o-1c', at: 31, status: 'accepted', latencyMs: 4 });
+    log.acknowledge(4, { orderId: 'o-2', at: 12, status: 'pending_validation', latencyMs: 2 });
+    log.refuse(6, { at: 13, status: 422, type: 'https://faultline.dev/problems/unknown-sku' });
+    log.cancel(8, 40);
+    log.cancel(8, 50); // the first cancellation counts
+    const [first, second, third, fourth] = log.values();
+    expect({ ...pick(first!) }).toEqual({
+      order: 2,
+      channel: 'b2b-web',
+      idempotencyKey: `b2b-web.${uuid}`,
+      traceId: 'trace-1',
+      lines: [{ sku: 'SKU-0', quantity: 1.5 }],
+      submittedAt: 10.25,
+      acks: [
+        { orderId: 'o-1', at: 11, status: 'accepted', distributionCenter: 'DC-EAST', latencyMs: 0.75 },
+        { orderId: 'o-1b', at: 30, status: 'pending_validation', latencyMs: 3 },
+        { orderId: 'o-1c', at: 31, status: 'accepted', latencyMs: 4 },
+      ],
+      refusal: undefined,
+      cancelledAt: undefined,
+    });
+    expect(second!.acks).toEqual([{ orderId: 'o-2', at: 12, status: 'pending_validation', latencyMs: 2 }]);
+    expect([second!.idempotencyKey, second!.lines]).toEqual([`marketplace-north.${uuid}`, [{ sku: 'SKU-0', quantity: 2.5 }, { sku: 'SKU-1', quantity: 3.5 }]]);
+    expect([third!.idempotencyKey, third!.lines, third!.acks, third!.refusal]).toEqual(['hand-made key', [], [], { at: 13, status: 422, type: 'https://faultline.dev/problems/unknown-sku' }]);
+    expect([fourth!.idempotencyKey, fourth!.cancelledAt]).toEqual(['marketplace-north.not-a-uuid', 40]);
+    expect(log.get(10)!.idempotencyKey).toBe('');
+    expect(log.get(10_000)!.lines).toEqual([{ sku: 'SKU-0', quantity: 5000.5 }, { sku: 'SKU-1', quantity: 5001.5 }]);
+    expect([log.size, log.has(7), log.get(7)]).toEqual([5000, false, undefined]);
+    expect(() => log.acknowledge(7, { orderId: 'x', at: 0, status: 'accepted', latencyMs: 0 })).toThrow(/never submitted/);
+  });
 });
+
+const pick = (o: StorefrontOrder) => ({ order: o.order, channel: o.channel, idempotencyKey: o.idempotencyKey, traceId: o.traceId, lines: o.lines, submittedAt: o.submittedAt, acks: o.acks, refusal: o.refusal, cancelledAt: o.cancelledAt });

@@ -28,12 +28,7 @@ describe('Store: SQLite file (WAL)', () => {
     const file = join(dir, 'wal.sqlite');
     const store = new SqliteStore(file);
     await store.migrate(['CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body TEXT NOT NULL)']);
-    const body = 'x'.repeat(4000);
-    for (let t = 0; t < 24; t++) {
-      await store.transaction(async (tx) => {
-        for (let i = 0; i < 1000; i++) await tx.execute('INSERT INTO blobs (id, body) VALUES (?, ?)', [`${t}-${i}`, body]);
-      });
-    }
+    await writeBlobs(store, 24, 1000);
     // ~100 MB written: checkpoints have moved it into the database and the WAL was reused.
     expect(statSync(`${file}-wal`).size).toBeLessThan(64 * 1024 * 1024);
     expect(statSync(file).size).toBeGreaterThan(40 * 1024 * 1024);
@@ -124,12 +119,7 @@ describe('Store: SQLite file with group commit and background checkpoints (fault
     // SQLite's own checkpoint is only a backstop, at ~128 MB of WAL.
     expect(await store.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 32_768 }]);
     await store.migrate(['CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body TEXT NOT NULL)']);
-    const body = 'x'.repeat(4000);
-    for (let t = 0; t < 8; t++) {
-      await store.transaction(async (tx) => {
-        for (let i = 0; i < 500; i++) await tx.execute('INSERT INTO blobs (id, body) VALUES (?, ?)', [`${t}-${i}`, body]);
-      });
-    }
+    await writeBlobs(store, 8, 500);
     // ~16 MB sit in the WAL; only the worker can move them into the database file.
     const moved = async (): Promise<boolean> => {
       for (let k = 0; k < 100; k++) {
@@ -163,12 +153,7 @@ describe('Store: SQLite file with group commit and background checkpoints (fault
     await (store as unknown as { checkpointer: { stop(): Promise<void> } }).checkpointer.stop();
     expect(await store.query('PRAGMA wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 32_768 }]);
     await store.migrate(['CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, body TEXT NOT NULL)']);
-    const body = 'x'.repeat(4000);
-    for (let t = 0; t < 50; t++) {
-      await store.transaction(async (tx) => {
-        for (let i = 0; i < 1000; i++) await tx.execute('INSERT INTO blobs (id, body) VALUES (?, ?)', [`${t}-${i}`, body]);
-      });
-    }
+    await writeBlobs(store, 50, 1000);
     // ~205 MB written; without the backstop all of it stays in the WAL.
     expect(statSync(`${file}-wal`).size).toBeLessThan(140 * 1024 * 1024);
     expect(statSync(file).size).toBeGreaterThan(100 * 1024 * 1024);
@@ -210,6 +195,16 @@ describe('Store: SQLite file with group commit and background checkpoints (fault
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** `transactions` transactions of `rows` rows of ~4 KB each (one page apiece) into `blobs`. */
+async function writeBlobs(store: SqliteStore, transactions: number, rows: number): Promise<void> {
+  const body = 'x'.repeat(4000);
+  for (let t = 0; t < transactions; t++) {
+    await store.transaction(async (tx) => {
+      for (let i = 0; i < rows; i++) await tx.execute('INSERT INTO blobs (id, body) VALUES (?, ?)', [`${t}-${i}`, body]);
+    });
+  }
+}
 
 const postgres = await postgresService();
 
