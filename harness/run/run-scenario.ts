@@ -11,6 +11,7 @@ import { evaluateSlo } from '../metrics/slo.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { World } from '../world/world.ts';
 import { expectedArrivals } from '../../simulators/storefront/profile.ts';
+import { FinalViews } from './final-views.ts';
 import { sizeHeapGrowthFor } from './heap-growth.ts';
 import { runCommand } from './replay-command.ts';
 import { formatDuration } from '../../runtime/files/duration.ts';
@@ -231,11 +232,12 @@ export function undecidedWhenUnsettled(outcome: InvariantOutcome, layerUnsettled
 
 async function observe(world: World, scenario: Scenario, options: RunOptions, healAtMs: number, converged: boolean, availability: AvailabilitySample[], stillMoving: string | undefined): Promise<Observations> {
   const finalOrders = new Map<string, OrderView | null>();
+  const views = new FinalViews();
   for (const order of world.recorder.orders.values()) {
     for (const ack of order.acks) {
       if (finalOrders.has(ack.orderId)) continue;
       const res = await operator(world, 'GET', `/v1/orders/${ack.orderId}`).catch(() => undefined);
-      finalOrders.set(ack.orderId, res?.status === 200 ? compactView(JSON.parse(res.body) as OrderView) : null);
+      finalOrders.set(ack.orderId, res?.status === 200 ? views.compact(ack.orderId, JSON.parse(res.body) as OrderView) : null);
     }
   }
   const exceptions: ExceptionView[] = [];
@@ -264,21 +266,6 @@ async function observe(world: World, scenario: Scenario, options: RunOptions, he
     availability,
     crashes: world.crashes,
   };
-}
-
-/** The parts of an order the checkers read (a 100,000-order run keeps every one). */
-function compactView(v: OrderView): OrderView {
-  const out: OrderView = {
-    orderId: v.orderId,
-    status: v.status,
-    shipments: v.shipments.map((s) => ({ shipmentId: s.shipmentId, status: s.status })),
-    timeline: v.timeline.map((t) => ({ at: t.at, status: t.status })),
-  };
-  if (v.distributionCenter) out.distributionCenter = v.distributionCenter;
-  if (v.rejection) out.rejection = { reason: v.rejection.reason };
-  if (v.erp?.salesOrderNumber) out.erp = { salesOrderNumber: v.erp.salesOrderNumber };
-  if (v.invoice) out.invoice = { invoiceNumber: v.invoice.invoiceNumber };
-  return out;
 }
 
 /** Time series sampled on virtual time. */

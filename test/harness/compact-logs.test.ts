@@ -4,6 +4,8 @@ import { SeenStatusLog, type SeenStatus } from '../../harness/world/seen-statuse
 import { StockFactLog, type StockFact } from '../../harness/world/stock-facts.ts';
 import { StorefrontOrderLog, type StorefrontOrder } from '../../harness/world/storefront-orders.ts';
 import { Vocabulary } from '../../runtime/columns.ts';
+import { FinalViews } from '../../harness/run/final-views.ts';
+import type { OrderView } from '../../harness/run/observations.ts';
 
 // The run's long logs are kept in columns; what the checkers read back must be what went in.
 describe('compact run logs', () => {
@@ -110,6 +112,33 @@ describe('compact run logs', () => {
     expect(log.get(10_000)!.lines).toEqual([{ sku: 'SKU-0', quantity: 5000.5 }, { sku: 'SKU-1', quantity: 5001.5 }]);
     expect([log.size, log.has(7), log.get(7)]).toEqual([5000, false, undefined]);
     expect(() => log.acknowledge(7, { orderId: 'x', at: 0, status: 'accepted', latencyMs: 0 })).toThrow(/never submitted/);
+  });
+
+  it("the layer's final order views keep what the checkers read, timelines packed and given back exactly", () => {
+    const views = new FinalViews();
+    const parsed: OrderView = {
+      orderId: 'o-1 (from the body)',
+      status: 'delivered',
+      distributionCenter: 'DC-EAST',
+      erp: { salesOrderNumber: 'SO-100501' },
+      shipments: [{ shipmentId: 's-1', status: 'delivered', trackingNumber: 'SW1' }],
+      invoice: { invoiceNumber: 'INV-300489' },
+      timeline: [
+        { at: '2026-01-05T11:50:09.350Z', status: 'accepted', detail: 'allocated' },
+        { at: '2026-01-05T15:01:29.099Z', status: 'delivered' },
+      ],
+    };
+    const v = views.compact('o-1', parsed);
+    expect([v.orderId, v.status, v.distributionCenter, v.erp, v.invoice, v.rejection, v.shipments]).toEqual(['o-1', 'delivered', 'DC-EAST', { salesOrderNumber: 'SO-100501' }, { invoiceNumber: 'INV-300489' }, undefined, [{ shipmentId: 's-1', status: 'delivered' }]]);
+    expect(v.timeline).toEqual([
+      { at: '2026-01-05T11:50:09.350Z', status: 'accepted' },
+      { at: '2026-01-05T15:01:29.099Z', status: 'delivered' },
+    ]);
+    // A timestamp toISOString would not write back the same (no milliseconds, an offset) is kept as it came.
+    const odd = views.compact('o-2', { orderId: 'o-2', status: 'rejected', rejection: { reason: 'credit_refused', detail: 'x' }, shipments: [], timeline: [{ at: '2026-01-05T11:50:09.350Z', status: 'received' }, { at: '2026-01-05T12:50:09+01:00', status: 'rejected' }] });
+    expect(odd.timeline).toEqual([{ at: '2026-01-05T11:50:09.350Z', status: 'received' }, { at: '2026-01-05T12:50:09+01:00', status: 'rejected' }]);
+    expect(odd.rejection).toEqual({ reason: 'credit_refused' });
+    expect(views.compact('o-3', { orderId: 'o-3', status: 'accepted', shipments: [], timeline: [] }).timeline).toEqual([]);
   });
 });
 
