@@ -44,6 +44,13 @@ export class NumberColumn {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Writes a lower-case UUID's 16 bytes into `into` at `offset`; false, writing nothing, for any other string. */
+export function writeUuid(value: string, into: Buffer, offset: number): boolean {
+  if (!UUID.test(value)) return false;
+  into.write(value.replaceAll('-', ''), offset, 16, 'hex');
+  return true;
+}
+
 /**
  * Strings by index, lower-case UUIDs among them as their 16 bytes (a UUID as a string takes 56):
  * SwiftShip's event ids, and the references the layer puts on labels. Any other string is kept as
@@ -58,8 +65,7 @@ export class UuidColumn {
   push(value: string): number {
     const slot = this.count % CHUNK;
     if (slot === 0) this.chunks.push(Buffer.alloc(16 * CHUNK));
-    if (UUID.test(value)) this.chunks.at(-1)!.write(value.replaceAll('-', ''), slot * 16, 16, 'hex');
-    else this.others.set(this.count, value);
+    if (!writeUuid(value, this.chunks.at(-1)!, slot * 16)) this.others.set(this.count, value);
     return this.count++;
   }
 
@@ -98,6 +104,11 @@ export class Vocabulary {
       this.ids.set(word, id);
     }
     return id;
+  }
+
+  /** The word's number, if it was ever given one (without giving it one). */
+  lookup(word: string): number | undefined {
+    return this.ids.get(word);
   }
 
   word(id: number): string {

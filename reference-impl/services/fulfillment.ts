@@ -9,7 +9,7 @@ import { traceHeaders, wmsSystem, type LayerContext } from './context.ts';
 import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
 import type { OutboxMessage } from './unit.ts';
-import { BoundedMap } from './seen.ts';
+import { BoundedMap } from './bounded-map.ts';
 
 export interface ShipmentRow {
   id: string;

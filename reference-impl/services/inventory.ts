@@ -7,7 +7,7 @@ import { inventoryKey } from '../domain/events.ts';
 import type { InitialStock } from '../config.ts';
 import type { WmsSchemas } from '../clients/wms.ts';
 import { emit, iso, type LayerContext } from './context.ts';
-import { SeenIds } from './seen.ts';
+import { SeenIds } from './seen-ids.ts';
 import type { Unit } from './unit.ts';
 
 type Uom = 'EA' | 'CS' | 'PAL' | 'KG' | 'M';

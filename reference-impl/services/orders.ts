@@ -4,7 +4,7 @@ import { transition, type OrderStatus } from '../domain/order-state.ts';
 import type { Money } from '../domain/money.ts';
 import { iso } from './context.ts';
 import type { Unit } from './unit.ts';
-import { BoundedMap } from './seen.ts';
+import { BoundedMap } from './bounded-map.ts';
 
 /** An order row, decoded. */
 export interface OrderRecord {

@@ -15,7 +15,7 @@ import type { IdempotencyService } from './idempotency.ts';
 import type { InventoryService } from './inventory.ts';
 import type { OrderRecord } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
-import { SeenIds } from './seen.ts';
+import { SeenIds } from './seen-ids.ts';
 import type { OutboxMessage } from './unit.ts';
 
 type CreateReturnRequest = components['schemas']['CreateReturnRequest'];

@@ -11,7 +11,7 @@ import { decodeShipment, type TrackedShipment } from './fulfillment.ts';
 import type { InventoryService } from './inventory.ts';
 import { updateOrder } from './orders.ts';
 import type { AttemptResult, CommandHandler } from './relay.ts';
-import { SeenIds } from './seen.ts';
+import { SeenIds } from './seen-ids.ts';
 import type { OutboxMessage, Unit } from './unit.ts';
 
 interface TrackingObservation {

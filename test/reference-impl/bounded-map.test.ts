@@ -1,25 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedMap, SeenIds } from '../../reference-impl/services/seen.ts';
-
-describe('SeenIds', () => {
-  it('remembers the latest `capacity` ids and forgets the oldest first; adding a known id changes nothing', () => {
-    const seen = new SeenIds(3);
-    for (const id of ['a', 'b', 'c', 'a', 'd']) seen.add(id);
-    expect(['a', 'b', 'c', 'd'].map((id) => seen.has(id))).toEqual([false, true, true, true]);
-    seen.add('e');
-    expect(['b', 'c', 'd', 'e'].map((id) => seen.has(id))).toEqual([false, true, true, true]);
-  });
-
-  it('stays cheap once full (no walk over deleted entries)', () => {
-    const seen = new SeenIds(100_000);
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < 400_000; i++) seen.add(`id-${i}`);
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    expect(seen.has('id-399999') && !seen.has('id-299999') && seen.has('id-300000')).toBe(true);
-    // The iterator-based eviction took minutes here; a ring takes well under a second.
-    expect(ms).toBeLessThan(3000);
-  });
-});
+import { BoundedMap } from '../../reference-impl/services/bounded-map.ts';
 
 describe('BoundedMap', () => {
   it('drops the least recently set entry first; setting again refreshes; deleted keys are skipped', () => {

@@ -60,34 +60,3 @@ export class BoundedMap<K, V> {
     this.head = 0;
   }
 }
-
-/**
- * A bounded memory of recently seen event ids: the cheap first line of deduplication. The
- * durable line is structural (sequence versions, settled reservations, status ranks, the
- * shipment-confirmed mark), so forgetting old ids (or a restart) never lets a duplicate apply twice.
- */
-export class SeenIds {
-  private readonly ids = new Set<string>();
-  /** Ids in the order they were added: once full, the slot at `next` holds the oldest. */
-  private readonly ring: string[] = [];
-  private next = 0;
-
-  constructor(private readonly capacity: number) {}
-
-  has(id: string): boolean {
-    return this.ids.has(id);
-  }
-
-  add(id: string): void {
-    if (this.ids.has(id)) return;
-    if (this.ring.length < this.capacity) {
-      this.ring.push(id);
-    } else {
-      // The oldest goes (see BoundedMap for why not through the set's iterator).
-      this.ids.delete(this.ring[this.next]!);
-      this.ring[this.next] = id;
-      this.next = (this.next + 1) % this.capacity;
-    }
-    this.ids.add(id);
-  }
-}
