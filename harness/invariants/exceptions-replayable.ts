@@ -31,7 +31,7 @@ export function checkExceptionsReplayable(ctx: CheckContext): CheckResult {
   const text = exceptions.map((e) => `${e.traceId} ${JSON.stringify(e.payload)}`).join('\n');
   const erp = ctx.obs.erp;
   const posted = new Set<string>([...erp.salesOrders, ...erp.goodsIssues, ...erp.invoices, ...erp.creditMemos].map((d) => d.externalReference));
-  for (const [reference, p] of ctx.obs.recorder.postings) {
+  for (const [reference, p] of ctx.obs.recorder.postings.entries()) {
     if (posted.has(reference) || text.includes(reference)) continue;
     if (p.operation === 'bookSalesOrder' && (ctx.obs.finalOrders.get(reference)?.status ?? '') in TERMINAL_STATUS) continue; // cancelled or rejected before it was booked
     const sf = ctx.storefrontOrder(reference);

@@ -4,6 +4,7 @@ import type { HistoryExcerpt } from '../invariants/checker.ts';
 import { Latency } from '../metrics/latency.ts';
 import { Vocabulary } from '../../runtime/columns.ts';
 import { HistoryLog, type HistoryOp } from './history-log.ts';
+import { PostingLog } from './postings.ts';
 import { SeenStatusLog, type SeenStatus } from './seen-statuses.ts';
 import { StockFactLog, type StockFact } from './stock-facts.ts';
 import { StorefrontOrderLog, type Ack } from './storefront-orders.ts';
@@ -44,15 +45,11 @@ export class Recorder implements WorkloadObserver {
   /** Per interval (reset by the sampler). */
   readonly intervalAckLatency = new Latency();
   readonly stockFacts = new StockFactLog();
-  readonly seenStatuses = new SeenStatusLog();
+  readonly seenStatuses: SeenStatusLog;
   readonly retryAfterViolations: RetryAfterViolation[] = [];
   readonly callsBySystem = new Map<string, { calls: number; throttled: number; unavailable: number }>();
-  /**
-   * ERP postings the layer attempted, by the external reference it sent (order, shipment, return
-   * id): the operation and when it first tried. After drain each must exist in the ERP or stand in
-   * the exception queue.
-   */
-  readonly postings = new Map<string, { operation: string; firstAt: number; attempts: number; lastStatus: string }>();
+  /** ERP postings the layer attempted: after drain each must exist in the ERP or stand in the exception queue. */
+  readonly postings: PostingLog;
   counters = { submitted: 0, clientRetries: 0, doubleSubmissions: 0, intervalSubmitted: 0, intervalAcked: 0 };
   private readonly gates = new Map<string, Gate>();
   /** SKUs, statuses and distribution centers, each kept once. */
@@ -68,6 +65,8 @@ export class Recorder implements WorkloadObserver {
     private readonly epoch: number,
   ) {
     this.orders = new StorefrontOrderLog(this.words, this.ids);
+    this.postings = new PostingLog(this.words, this.ids);
+    this.seenStatuses = new SeenStatusLog(this.ids);
   }
 
   // ---- the storefront's history ----------------------------------------------------------
@@ -157,10 +156,10 @@ export class Recorder implements WorkloadObserver {
         try {
           res = await inner.send(target, req, options);
         } catch (error) {
-          if (posting) this.notePosting(posting, req.path, startedAt, (error as { code?: string }).code ?? 'error');
+          if (posting) this.postings.note(posting, POSTING_PATHS.get(req.path)!, startedAt, (error as { code?: string }).code ?? 'error');
           throw error;
         }
-        if (posting) this.notePosting(posting, req.path, startedAt, String(res.status));
+        if (posting) this.postings.note(posting, POSTING_PATHS.get(req.path)!, startedAt, String(res.status));
         if (res.status === 200 && target.startsWith('wms@') && req.method === 'GET' && req.path.startsWith('/stock')) this.learnSnapshot(res.body);
         if (res.status === 429) counts.throttled++;
         if (res.status === 503) counts.unavailable++;
@@ -196,14 +195,6 @@ export class Recorder implements WorkloadObserver {
           options,
         ),
     };
-  }
-
-  private notePosting(reference: string, path: string, at: number, status: string): void {
-    const p = this.postings.get(reference);
-    if (p) {
-      p.attempts++;
-      p.lastStatus = status;
-    } else this.postings.set(this.ids.canonical(reference), { operation: POSTING_PATHS.get(path)!, firstAt: at, attempts: 1, lastStatus: status });
   }
 
   private learnMessage(channel: string, body: string): void {

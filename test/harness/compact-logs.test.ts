@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HistoryLog, type HistoryOp } from '../../harness/world/history-log.ts';
+import { PostingLog } from '../../harness/world/postings.ts';
 import { SeenStatusLog, type SeenStatus } from '../../harness/world/seen-statuses.ts';
 import { StockFactLog, type StockFact } from '../../harness/world/stock-facts.ts';
 import { StorefrontOrderLog, type StorefrontOrder } from '../../harness/world/storefront-orders.ts';
@@ -46,6 +47,40 @@ describe('compact run logs', () => {
       ['s-a', a],
       ['s-b', b],
     ]);
+  });
+
+  it('shipment sightings stay with their shipment when thousands interleave (past a column regrowth)', () => {
+    const ids = new Vocabulary();
+    const log = new SeenStatusLog(ids);
+    const expected = new Map<string, SeenStatus[]>();
+    for (let i = 0; i < 12_000; i++) {
+      const shipment = `s-${(i * 13) % 5_000}`;
+      const seen: SeenStatus = { at: i, status: i % 2 ? 'dispatched' : 'delivered', source: i % 3 ? 'event' : 'read', orderId: `o-${(i * 13) % 5_000}` };
+      log.add(shipment, seen);
+      expected.set(shipment, [...(expected.get(shipment) ?? []), seen]);
+    }
+    expect(log.size).toBe(5_000);
+    expect([...log.entries()]).toEqual([...expected]);
+  });
+
+  it('ERP postings count attempts per reference and keep the first time and the latest answer, in first-attempt order', () => {
+    const ids = new Vocabulary();
+    ids.id('unrelated-id'); // references need not be the vocabulary's first words
+    const log = new PostingLog(new Vocabulary(), ids);
+    const expected = new Map<string, { operation: string; firstAt: number; attempts: number; lastStatus: string }>();
+    for (let i = 0; i < 10_000; i++) {
+      const reference = `ref-${(i * 7) % 4_500}`;
+      const operation = i % 3 === 0 ? 'bookSalesOrder' : 'postInvoice';
+      const status = i % 5 === 0 ? 'ECONNRESET' : String(200 + (i % 4));
+      log.note(reference, operation, i * 10, status);
+      const p = expected.get(reference);
+      if (p) Object.assign(p, { attempts: p.attempts + 1, lastStatus: status });
+      else expected.set(reference, { operation, firstAt: i * 10, attempts: 1, lastStatus: status });
+    }
+    expect(log.size).toBe(expected.size);
+    expect([...log.entries()]).toEqual([...expected.entries()]);
+    expect([log.has('ref-0'), log.has('unrelated-id'), log.has('never-seen')]).toEqual([true, false, false]);
+    expect(ids.lookup('never-seen')).toBeUndefined();
   });
 
   it('the history quotes one order, completions only, oldest first, up to the limit', () => {
