@@ -42,6 +42,22 @@ export class NumberColumn {
   }
 }
 
+/** Which row of a log holds each word of a vocabulary (a log keyed by ids the recorder keeps once). */
+export class RowsById {
+  /** Row + 1 per vocabulary id, 0 for none. */
+  private readonly rows = new NumberColumn('uint32');
+
+  /** The row of vocabulary id `id`, or -1. */
+  get(id: number): number {
+    return id < this.rows.length ? this.rows.at(id) - 1 : -1;
+  }
+
+  set(id: number, row: number): void {
+    while (this.rows.length <= id) this.rows.push(0);
+    this.rows.set(id, row + 1);
+  }
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Writes a lower-case UUID's 16 bytes into `into` at `offset`; false, writing nothing, for any other string. */

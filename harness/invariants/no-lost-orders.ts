@@ -38,7 +38,7 @@ export function checkNoLostOrders(ctx: CheckContext): CheckResult {
         subject,
         traceIds: [order.traceId],
         at: ack.at,
-        excerpt: ctx.excerpt(order, view.timeline.map((t) => ({ at: ctx.rel(t.at), actor: 'layer', type: 'state', what: t.status, ...(t.detail ? { detail: t.detail } : {}) }))),
+        excerpt: ctx.excerpt(order, view.timeline.map((t) => ({ at: ctx.rel(t.at), actor: 'layer', type: 'state', what: t.status }))),
       });
     }
   }

@@ -3,6 +3,7 @@ import type { ErpTruth } from '../../simulators/erp/index.ts';
 import type { WmsTruth } from '../../simulators/wms/index.ts';
 import type { Scenario } from '../scenario/model.ts';
 import type { Recorder } from '../world/recorder.ts';
+import type { FinalViews } from './final-views.ts';
 
 /** An order as the layer shows it to channels (commerce.yaml `Order`, the parts checkers read). */
 export interface OrderView {
@@ -54,7 +55,7 @@ export interface Observations {
   stillMoving?: string;
   recorder: Recorder;
   /** Final state of every acknowledged order, by id; null: the layer does not know it (404). */
-  finalOrders: Map<string, OrderView | null>;
+  finalOrders: FinalViews;
   exceptions: ExceptionView[];
   erp: ErpTruth;
   wms: Map<string, WmsTruth>;

@@ -11,7 +11,7 @@ import { evaluateSlo } from '../metrics/slo.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { World } from '../world/world.ts';
 import { expectedArrivals } from '../../simulators/storefront/profile.ts';
-import { FinalViews } from './final-views.ts';
+import { FinalViews, type FinalView } from './final-views.ts';
 import { sizeHeapGrowthFor } from './heap-growth.ts';
 import { runCommand } from './replay-command.ts';
 import { formatDuration } from '../../runtime/files/duration.ts';
@@ -231,13 +231,12 @@ export function undecidedWhenUnsettled(outcome: InvariantOutcome, layerUnsettled
 }
 
 async function observe(world: World, scenario: Scenario, options: RunOptions, healAtMs: number, converged: boolean, availability: AvailabilitySample[], stillMoving: string | undefined): Promise<Observations> {
-  const finalOrders = new Map<string, OrderView | null>();
-  const views = new FinalViews();
+  const finalOrders = new FinalViews(world.recorder.ids);
   for (const order of world.recorder.orders.values()) {
     for (const ack of order.acks) {
       if (finalOrders.has(ack.orderId)) continue;
       const res = await operator(world, 'GET', `/v1/orders/${ack.orderId}`).catch(() => undefined);
-      finalOrders.set(ack.orderId, res?.status === 200 ? views.compact(ack.orderId, JSON.parse(res.body) as OrderView) : null);
+      finalOrders.add(ack.orderId, res?.status === 200 ? (JSON.parse(res.body) as OrderView) : null);
     }
   }
   const exceptions: ExceptionView[] = [];
@@ -314,7 +313,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
       if (inv !== undefined) invoiceDelay.record(inv - at);
     }
   }
-  const views = [...obs.finalOrders.values()].filter((v): v is OrderView => v !== null);
+  const views = [...obs.finalOrders.values()].filter((v): v is FinalView => v !== null);
   const accuracySamples = obs.availability.filter((s) => s.total > 0);
   const accuracy = accuracySamples.length ? accuracySamples.reduce((a, s) => a + s.matches / s.total, 0) / accuracySamples.length : Number.NaN;
   const submitted = obs.recorder.counters.submitted;

@@ -1,4 +1,4 @@
-import { NumberColumn, type Vocabulary } from '../../runtime/columns.ts';
+import { NumberColumn, RowsById, type Vocabulary } from '../../runtime/columns.ts';
 
 /** One ERP posting the layer attempted. */
 export interface Posting {
@@ -16,8 +16,7 @@ export interface Posting {
  * and a reference's row is found by its vocabulary id.
  */
 export class PostingLog {
-  /** Row + 1 per reference id, 0 for a reference never posted. */
-  private readonly rowById = new NumberColumn('uint32');
+  private readonly rows = new RowsById();
   private readonly reference = new NumberColumn('uint32');
   private readonly operation = new NumberColumn('uint32');
   private readonly firstAt = new NumberColumn('float64');
@@ -36,14 +35,13 @@ export class PostingLog {
   /** One attempt of `operation` for `reference`, started `at`, answered `status`. */
   note(reference: string, operation: string, at: number, status: string): void {
     const id = this.ids.id(reference);
-    const row = this.row(id);
+    const row = this.rows.get(id);
     if (row >= 0) {
       this.attempts.set(row, this.attempts.at(row) + 1);
       this.lastStatus.set(row, this.words.id(status));
       return;
     }
-    while (this.rowById.length <= id) this.rowById.push(0);
-    this.rowById.set(id, this.reference.push(id) + 1);
+    this.rows.set(id, this.reference.push(id));
     this.operation.push(this.words.id(operation));
     this.firstAt.push(at);
     this.attempts.push(1);
@@ -52,7 +50,7 @@ export class PostingLog {
 
   has(reference: string): boolean {
     const id = this.ids.lookup(reference);
-    return id !== undefined && this.row(id) >= 0;
+    return id !== undefined && this.rows.get(id) >= 0;
   }
 
   /** Each reference with its posting, in the order of their first attempts. */
@@ -63,9 +61,5 @@ export class PostingLog {
         { operation: this.words.word(this.operation.at(row)), firstAt: this.firstAt.at(row), attempts: this.attempts.at(row), lastStatus: this.words.word(this.lastStatus.at(row)) },
       ];
     }
-  }
-
-  private row(id: number): number {
-    return id < this.rowById.length ? this.rowById.at(id) - 1 : -1;
   }
 }

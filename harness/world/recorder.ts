@@ -54,8 +54,8 @@ export class Recorder implements WorkloadObserver {
   private readonly gates = new Map<string, Gate>();
   /** SKUs, statuses and distribution centers, each kept once. */
   private readonly words = new Vocabulary();
-  /** Order ids and posting references, each kept once: every order's id comes back in many messages. */
-  private readonly ids = new Vocabulary();
+  /** Order, shipment and posting ids, each kept once (every order's id comes back in many messages); the run's other logs share it. */
+  readonly ids = new Vocabulary();
   /** Highest WMS sequence the layer has heard of per sku@DC (to keep only snapshot facts that teach something). */
   private readonly knownSequence = new Map<string, number>();
 

@@ -1,4 +1,4 @@
-import { NumberColumn, Vocabulary } from '../../runtime/columns.ts';
+import { NumberColumn, RowsById, Vocabulary } from '../../runtime/columns.ts';
 
 /** A shipment status a channel saw: from a canonical event, or from reading the order. */
 export interface SeenStatus {
@@ -17,8 +17,7 @@ export interface SeenStatus {
  */
 export class SeenStatusLog {
   private readonly statuses = new Vocabulary();
-  /** Shipment row + 1 per id in `ids`, 0 for an id never seen as a shipment. */
-  private readonly rowById = new NumberColumn('uint32');
+  private readonly rows = new RowsById();
   private readonly shipment = new NumberColumn('uint32');
   private readonly order = new NumberColumn('uint32');
   private readonly first = new NumberColumn('uint32');
@@ -42,11 +41,9 @@ export class SeenStatusLog {
     this.code.push(this.statuses.id(seen.status) * 2 + (seen.source === 'read' ? 1 : 0));
     this.next.push(-1);
     const id = this.ids.id(shipmentId);
-    let row = id < this.rowById.length ? this.rowById.at(id) - 1 : -1;
+    const row = this.rows.get(id);
     if (row < 0) {
-      while (this.rowById.length <= id) this.rowById.push(0);
-      row = this.shipment.push(id);
-      this.rowById.set(id, row + 1);
+      this.rows.set(id, this.shipment.push(id));
       this.order.push(this.ids.id(seen.orderId));
       this.first.push(sighting);
       this.last.push(sighting);

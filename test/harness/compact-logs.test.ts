@@ -150,7 +150,8 @@ describe('compact run logs', () => {
   });
 
   it("the layer's final order views keep what the checkers read, timelines packed and given back exactly", () => {
-    const views = new FinalViews();
+    const ids = new Vocabulary();
+    const views = new FinalViews(ids);
     const parsed: OrderView = {
       orderId: 'o-1 (from the body)',
       status: 'delivered',
@@ -163,17 +164,39 @@ describe('compact run logs', () => {
         { at: '2026-01-05T15:01:29.099Z', status: 'delivered' },
       ],
     };
-    const v = views.compact('o-1', parsed);
-    expect([v.orderId, v.status, v.distributionCenter, v.erp, v.invoice, v.rejection, v.shipments]).toEqual(['o-1', 'delivered', 'DC-EAST', { salesOrderNumber: 'SO-100501' }, { invoiceNumber: 'INV-300489' }, undefined, [{ shipmentId: 's-1', status: 'delivered' }]]);
-    expect(v.timeline).toEqual([
-      { at: '2026-01-05T11:50:09.350Z', status: 'accepted' },
-      { at: '2026-01-05T15:01:29.099Z', status: 'delivered' },
-    ]);
+    views.add('o-1', parsed);
     // A timestamp toISOString would not write back the same (no milliseconds, an offset) is kept as it came.
-    const odd = views.compact('o-2', { orderId: 'o-2', status: 'rejected', rejection: { reason: 'credit_refused', detail: 'x' }, shipments: [], timeline: [{ at: '2026-01-05T11:50:09.350Z', status: 'received' }, { at: '2026-01-05T12:50:09+01:00', status: 'rejected' }] });
+    views.add('o-2', { orderId: 'o-2', status: 'rejected', rejection: { reason: 'credit_refused', detail: 'x' }, shipments: [], timeline: [{ at: '2026-01-05T11:50:09.350Z', status: 'received' }, { at: '2026-01-05T12:50:09+01:00', status: 'rejected' }] });
+    views.add('o-3', { orderId: 'o-3', status: 'accepted', shipments: [], timeline: [] });
+    views.add('o-4', null);
+    const v = views.get('o-1')!;
+    expect({ ...v, timeline: v.timeline }).toEqual({
+      orderId: 'o-1',
+      status: 'delivered',
+      distributionCenter: 'DC-EAST',
+      timeline: [
+        { at: '2026-01-05T11:50:09.350Z', status: 'accepted' },
+        { at: '2026-01-05T15:01:29.099Z', status: 'delivered' },
+      ],
+    });
+    expect(v.orderId).toBe(ids.canonical('o-1'));
+    const odd = views.get('o-2')!;
     expect(odd.timeline).toEqual([{ at: '2026-01-05T11:50:09.350Z', status: 'received' }, { at: '2026-01-05T12:50:09+01:00', status: 'rejected' }]);
-    expect(odd.rejection).toEqual({ reason: 'credit_refused' });
-    expect(views.compact('o-3', { orderId: 'o-3', status: 'accepted', shipments: [], timeline: [] }).timeline).toEqual([]);
+    expect([odd.rejection, odd.distributionCenter]).toEqual([{ reason: 'credit_refused' }, undefined]);
+    expect(views.get('o-3')!.timeline).toEqual([]);
+    expect([views.get('o-4'), views.get('o-5'), views.has('o-4'), views.has('o-5'), views.size]).toEqual([null, undefined, true, false, 4]);
+    expect([...views.values()].map((x) => x && `${x.orderId}:${x.status}:${x.timeline.length}`)).toEqual(['o-1:delivered:2', 'o-2:rejected:2', 'o-3:accepted:0', null]);
+  });
+
+  it('final views read back right past a column regrowth, each with its own timeline', () => {
+    const views = new FinalViews();
+    for (let i = 0; i < 3_000; i++) {
+      const timeline = Array.from({ length: 1 + (i % 4) }, (_, k) => ({ at: new Date(1_767_600_000_000 + i * 1000 + k).toISOString(), status: ['accepted', 'posted', 'released', 'shipped'][k]! }));
+      views.add(`o-${i}`, { orderId: `o-${i}`, status: timeline.at(-1)!.status, distributionCenter: i % 2 ? 'DC-EAST' : 'DC-WEST', shipments: [], timeline });
+    }
+    const v = views.get('o-2999')!;
+    expect([v.status, v.distributionCenter, v.timeline]).toEqual(['shipped', 'DC-EAST', ['accepted', 'posted', 'released', 'shipped'].map((status, k) => ({ at: new Date(1_767_600_000_000 + 2_999_000 + k).toISOString(), status }))]);
+    expect(views.get('o-1234')!.timeline.map((t) => t.status)).toEqual(['accepted', 'posted', 'released']);
   });
 });
 
