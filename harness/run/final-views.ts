@@ -50,8 +50,9 @@ export class FinalViews {
 
   /** Keeps what the checkers read of `v`, the view of `orderId` (null: the layer did not know it). */
   add(orderId: string, v: OrderView | null): void {
-    const row = this.order.push(this.ids.id(orderId));
-    this.rows.set(this.order.at(row), row);
+    const id = this.ids.id(orderId);
+    const row = this.order.push(id);
+    this.rows.set(id, row);
     this.status.push(v ? this.words.id(v.status) : -1);
     this.dc.push(v?.distributionCenter ? this.words.id(v.distributionCenter) : -1);
     if (v?.rejection) this.rejections.set(row, { reason: v.rejection.reason });
