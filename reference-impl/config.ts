@@ -11,8 +11,8 @@ export interface ApiKeyConfig {
   /** Who holds it: a channel (`b2b-web`), a WMS (`wms@DC-EAST`), a carrier (`carrier-swift`), an operator. */
   partner: string;
   /**
-   * Sales channel of the orders this key places (`b2b-web`). Defaults to `partner`. A key with a
-   * channel only sees that channel's orders; a key without one (an operator) sees every order.
+   * Sales channel of the orders this key places (`b2b-web`). Defaults to `partner`. A key sees
+   * only its channel's orders, unless it is an operator's: no channel and `exceptions:admin`.
    */
   channel?: string;
   /** What the key may do; each operation lists what it needs in `x-scopes` (403 otherwise). */

@@ -218,6 +218,9 @@ const TOKEN_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9._~+/-]+=*$' };
  *
  *   apiKeys:                      # replace the development key
  *     - { key: fl-b2b-web-0001, partner: b2b-web, scopes: [orders:write, orders:read], rateLimit: { ratePerSecond: 50, burst: 100 } }
+ *     - { key: fl-operator-0001, partner: ops, scopes: [orders:read, exceptions:admin] }
+ *   # A key sees the orders of its `channel` (default: its partner) only; an operator's key
+ *   # (no channel, exceptions:admin) sees every channel's.
  *   downstream:
  *     erp: http://127.0.0.1:4010
  *     wms: { DC-EAST: http://127.0.0.1:4011 }

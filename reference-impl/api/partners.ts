@@ -7,7 +7,7 @@ export interface Principal {
   partner: string;
   /** Channel of the orders it places and sees (defaults to the partner name). */
   channel: string;
-  /** Whether it sees every channel's orders (a key configured without a channel). */
+  /** Whether it sees every channel's orders (an operator's key: see `seesEveryChannel`). */
   allChannels: boolean;
   scopes: ReadonlySet<Scope>;
 }
@@ -45,7 +45,7 @@ export class Partners {
 
   constructor(clock: Clock, keys: readonly ApiKeyConfig[]) {
     for (const k of keys) {
-      const principal: Principal = { key: k.key, partner: k.partner, channel: k.channel ?? k.partner, allChannels: k.channel === undefined, scopes: new Set(k.scopes) };
+      const principal: Principal = { key: k.key, partner: k.partner, channel: k.channel ?? k.partner, allChannels: seesEveryChannel(k), scopes: new Set(k.scopes) };
       const entry: { principal: Principal; bucket?: TokenBucket } = { principal };
       if (k.rateLimit) entry.bucket = new TokenBucket(clock, k.rateLimit.ratePerSecond, k.rateLimit.burst);
       this.byKey.set(k.key, entry);
@@ -70,3 +70,10 @@ export class Partners {
     return true;
   }
 }
+
+/**
+ * An operator's key (no channel, and the `exceptions:admin` scope) sees every channel's orders.
+ * Any other key sees only its channel's, `partner` when it names none: a partner key written
+ * without a channel must not read or cancel another channel's orders.
+ */
+export const seesEveryChannel = (k: ApiKeyConfig): boolean => k.channel === undefined && k.scopes.includes('exceptions:admin');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createWorld, KEYS, orderBody } from './world.ts';
+import { createWorld, KEYS, API_KEYS, orderBody } from './world.ts';
 
 const countRows = async (w: Awaited<ReturnType<typeof createWorld>>, table: string): Promise<number> => Number((await w.store.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))[0]!.n);
 
@@ -159,5 +159,22 @@ describe('order intake', () => {
     expect((await w.getOrder(res.json.orderId, KEYS.ops)).status).toBe(200);
     const mine = await w.getOrder(res.json.orderId);
     expect(mine.json).toMatchObject({ orderId: res.json.orderId, channel: 'b2b-web', customerId: 'C-100', currency: 'EUR', lines: [{ lineNumber: 1, sku: 'BRG-6204' }] });
+  });
+
+  it('keeps a partner key written without a channel to its own orders; only an operator key sees every channel', async () => {
+    const partnerKey = 'market-no-channel-01';
+    const w = await createWorld({ config: { apiKeys: [...API_KEYS, { key: partnerKey, partner: 'marketplace-north', scopes: ['orders:write', 'orders:read'] }] } });
+    const webOrder = await w.placeOrder();
+    const read = await w.getOrder(webOrder.json.orderId, partnerKey);
+    expect(read.status).toBe(404);
+    expect(read.json.detail).toContain('for channel marketplace-north');
+    const cancel = await w.send('POST', `/v1/orders/${webOrder.json.orderId}/cancel`, '{}', { 'x-api-key': partnerKey, 'idempotency-key': 'cancel-other-1' });
+    expect(cancel.status).toBe(404);
+    expect((await w.getOrder(webOrder.json.orderId)).json.status).not.toBe('cancelled');
+    // Its own orders carry its partner name as channel, and it sees them.
+    const own = await w.send('POST', '/v1/orders', orderBody(), { 'x-api-key': partnerKey, 'idempotency-key': 'own-order-001' });
+    expect(own.status).toBe(202);
+    expect((await w.getOrder(own.json.orderId, partnerKey)).json.channel).toBe('marketplace-north');
+    expect((await w.getOrder(webOrder.json.orderId, KEYS.ops)).status).toBe(200); // no channel + exceptions:admin
   });
 });
