@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { HttpHandler, HttpRequest } from '../ports.ts';
 import { problem } from './problem.ts';
@@ -63,13 +63,27 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     const instance = req.url.split('?')[0]!;
     const declared = Number(req.headers['content-length']);
+    if (status === 413) lingerOver(req.raw);
     const res =
       status === 413
-        ? problem(413, 'Payload too large', `The request body is ${Number.isFinite(declared) && declared > bodyLimit ? `${declared} bytes` : `over ${bodyLimit} bytes`}; the limit is ${bodyLimit} bytes.`, { type: 'payload-too-large', extra: { instance, traceId: refusalTraceId(req.headers.traceparent) } })
+        ? tooLarge(declared, bodyLimit, instance, req.headers.traceparent)
         : status === 500
           ? problem(500, 'Internal error', 'the server failed to handle the request', { extra: { instance } })
           : problem(status, 'Invalid request', error.message, { type: 'invalid-request', extra: { instance } });
+    if (status === 413) reply.removeHeader('connection'); // the body is read to its end (lingerOver)
     void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
+  });
+  // `Expect: 100-continue` with a declared body over the limit: the final answer at once, so the
+  // client never sends the body (Node would otherwise invite it with 100 Continue).
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(declared > bodyLimit)) {
+      res.writeContinue();
+      app.server.emit('request', req, res);
+      return;
+    }
+    const refusal = tooLarge(declared, bodyLimit, (req.url ?? '/').split('?')[0]!, req.headers.traceparent);
+    res.writeHead(413, { ...refusal.headers, 'content-length': Buffer.byteLength(refusal.body), connection: 'close' }).end(refusal.body);
   });
   options.setup?.(app);
   app.route({
@@ -90,6 +104,33 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   return { url: `http://${options.host ?? '127.0.0.1'}:${port}`, port, close: () => app.close() };
+}
+
+function tooLarge(declared: number, bodyLimit: number, instance: string, traceparent: string | string[] | undefined) {
+  const size = Number.isFinite(declared) && declared > bodyLimit ? `${declared} bytes` : `over ${bodyLimit} bytes`;
+  return problem(413, 'Payload too large', `The request body is ${size}; the limit is ${bodyLimit} bytes.`, { type: 'payload-too-large', extra: { instance, traceId: refusalTraceId(traceparent) } });
+}
+
+/** How much of a refused body is read and dropped, and for how long, before the connection is cut. */
+const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 10_000;
+
+/**
+ * After a 413, the rest of the body is read and dropped (bounded), and the connection stays open.
+ * Closing it while the client is still sending makes the kernel answer with a reset, and the
+ * client then often sees EPIPE or ECONNRESET instead of the 413 (a lingering close, as nginx does).
+ */
+function lingerOver(req: IncomingMessage): void {
+  if (req.complete) return;
+  let dropped = 0;
+  const cut = (): void => void req.socket.destroy();
+  const timer = setTimeout(cut, LINGER_MS).unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) cut();
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 /** The trace id a refusal made before the handler names: the caller's, else a new one (W3C Trace Context). */

@@ -81,6 +81,47 @@ describe('Transport: undici over real HTTP', () => {
     await server.close();
   });
 
+  it('lets a client finish sending an oversized body and read the 413; refuses it before it is sent when asked to continue', async () => {
+    const server = await serveHandler(echoHandler); // 1 MiB limit
+    const size = 5 * 1024 * 1024;
+    // The body goes out in 64 KiB writes, as a client streams it; the answer is read after.
+    const post = (expectContinue: boolean) =>
+      new Promise<{ text: string; error: string | undefined }>((resolve) => {
+        let text = '';
+        let error: string | undefined;
+        const socket = connect(server.port, '127.0.0.1', () => {
+          socket.write(`POST /v1/orders HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: ${size}\r\n${expectContinue ? 'expect: 100-continue\r\n' : ''}\r\n`);
+          if (expectContinue) return; // a client that asks waits for 100 Continue (or a final answer)
+          const chunk = Buffer.alloc(64 * 1024, 0x20);
+          let sent = 0;
+          const more = (): void => {
+            while (sent < size) {
+              sent += chunk.length;
+              if (!socket.write(chunk)) return void socket.once('drain', more);
+            }
+          };
+          more();
+        });
+        socket.on('data', (d) => {
+          text += d.toString();
+          if (/\r\n\r\n\{.*\}$/s.test(text)) socket.end(); // the whole answer is in; the connection is kept alive
+        });
+        socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
+        socket.on('close', () => resolve({ text, error }));
+      });
+    for (let i = 0; i < 3; i++) {
+      const streamed = await post(false);
+      expect(streamed.error).toBeUndefined(); // no EPIPE / ECONNRESET while the body was still going out
+      expect(streamed.text).toMatch(/^HTTP\/1.1 413 /);
+      expect(streamed.text).toContain('"type":"https://faultline.dev/problems/payload-too-large"');
+    }
+    const asked = await post(true);
+    expect(asked.text).toMatch(/^HTTP\/1.1 413 /); // the final answer, no 100 Continue first
+    expect(asked.text).not.toContain('100 Continue');
+    expect(asked.text).toContain(`"detail":"The request body is ${size} bytes; the limit is 1048576 bytes."`);
+    await server.close();
+  }, 30_000);
+
   it('answers what Fastify and the HTTP parser refuse (a URL that does not decode, headers too large, a broken Content-Length) with problem+json', async () => {
     const server = await serveHandler(echoHandler);
     const raw = (text: string) =>
