@@ -10,7 +10,7 @@ import { Latency } from '../metrics/latency.ts';
 import { evaluateSlo } from '../metrics/slo.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { World } from '../world/world.ts';
-import { expectedArrivals } from '../../simulators/storefront/profile.ts';
+import type { WorldStoreKind } from '../world/world-store.ts';
 import { FinalViews, type FinalView } from './final-views.ts';
 import { sizeHeapGrowthFor } from './heap-growth.ts';
 import { runCommand } from './replay-command.ts';
@@ -22,6 +22,8 @@ export interface RunOptions {
   defects: DefectName[];
   /** Called once the world is built, with every setting derived from the scenario and the seed. */
   onStart?: (settings: Record<string, string | number | boolean>, replay: string) => void;
+  /** Where the layer's store lives; by default chosen from the expected orders (world-store.ts). */
+  store?: WorldStoreKind;
   /** Called on every sample with virtual time and orders so far (progress display). */
   onProgress?: (p: { scenario: string; virtualMs: number; totalMs: number; orders: number; phase: 'faults' | 'drain' }) => void;
 }
@@ -39,11 +41,10 @@ export function replayCommand(scenario: Scenario, seed: number, defects: readonl
  * or the bound passes; then the invariant checkers, SLOs and metrics.
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
-  const world = new World({ scenario, seed: options.seed, defects: options.defects });
+  const world = new World({ scenario, seed: options.seed, defects: options.defects, ...(options.store ? { store: options.store } : {}) });
   const { clock } = world;
   const t0 = world.startMs;
-  const workload = world.workload.options;
-  sizeHeapGrowthFor(Math.min(workload.maxOrders, expectedArrivals(workload.rate, t0, t0 + workload.durationMs)));
+  sizeHeapGrowthFor(world.expectedOrders);
   const rel = () => clock.now() - t0;
   const series = new Series();
   const availability: AvailabilitySample[] = [];
@@ -130,7 +131,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   );
   const result = buildResult(world, scenario, options, obs, invariants, series, faultStatus, crashes);
   world.dispose();
-  return result;
+  return world.store.full ? undecidedWhenStoreFull(result, world.store.full) : result;
+}
+
+/**
+ * A run whose store refused to grow (SQLITE_FULL) says nothing about the layer: the harness's own
+ * limit (or a full disk under a scratch store) made writes fail. Every outcome becomes unknown,
+ * with the reason, and the violations found stay listed.
+ */
+export function undecidedWhenStoreFull(result: ScenarioResult, full: Error): ScenarioResult {
+  const reason = `the simulated world's SQLite store refused to grow (${full.message}), so the layer's writes failed for a reason of the harness's own; nothing can be judged. Free disk space in the temporary directory, or run fewer orders.`;
+  const invariants = result.invariants.map((i): InvariantOutcome => ({ ...i, status: 'unknown', reason }));
+  const slos = result.slos.map((s) => ({ ...s, status: 'unknown' as const, detail: reason }));
+  return { ...result, invariants, slos, verdict: verdictOf([...invariants.map((i) => i.status), ...slos.map((s) => s.status)]) };
 }
 
 /** An operator's call to the commerce API (every scope). */

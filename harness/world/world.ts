@@ -1,4 +1,4 @@
-import { SqliteStore } from '../../reference-impl/adapters/sqlite/sqlite-store.ts';
+import type { SqliteStore } from '../../reference-impl/adapters/sqlite/sqlite-store.ts';
 import { ALL_SCOPES, DEFAULT_CREDENTIAL, type Scope } from '../../reference-impl/config.ts';
 import type { DefectName } from '../../reference-impl/defects.ts';
 import { createLayer, type Layer, type LayerConfigInput, type LayerStats } from '../../reference-impl/layer.ts';
@@ -12,11 +12,13 @@ import { ErpSimulator } from '../../simulators/erp/index.ts';
 import { FaultInjector } from '../../simulators/faults/injector.ts';
 import { DEFAULT_SWIFT_WEBHOOK_SECRET } from '../../simulators/shared/defaults.ts';
 import { StorefrontWorkload, type WorkloadOptions } from '../../simulators/storefront/index.ts';
+import { expectedArrivals } from '../../simulators/storefront/profile.ts';
 import { WmsSimulator } from '../../simulators/wms/index.ts';
 import type { Scenario } from '../scenario/model.ts';
 import { Lifetime } from './lifetime.ts';
 import { Recorder } from './recorder.ts';
 import { buildLandscape, initialInventory, type Landscape } from './topology.ts';
+import { openWorldStore, worldStoreKindFor, type WorldStoreKind } from './world-store.ts';
 
 const H = 3_600_000;
 const lognormal = (median: number, sigma = 0.3) => ({ distribution: 'lognormal' as const, median, sigma });
@@ -48,13 +50,16 @@ export interface WorldOptions {
   scenario: Scenario;
   seed: number;
   defects: DefectName[];
+  /** Where the layer's store lives (default: chosen from the expected orders, see world-store.ts). */
+  store?: WorldStoreKind;
 }
 
 /**
  * One simulated world, built from one options value and wired on the runtime ports: a VirtualClock,
  * a seeded Random forked per system, one in-process Transport and Bus wrapped once by the fault
- * injector, the simulators, the integration layer on an in-memory SQLite store, and the storefront
- * workload. Nothing here reads the wall clock or global randomness.
+ * injector, the simulators, the integration layer on an SQLite store (in memory, or a scratch file
+ * for the largest runs), and the storefront workload. Nothing here reads the wall clock or global
+ * randomness.
  */
 export class World {
   readonly clock: VirtualClock;
@@ -70,7 +75,10 @@ export class World {
   readonly erp: ErpSimulator;
   readonly wms = new Map<string, WmsSimulator>();
   readonly carriers = new Map<string, SwiftSimulator | PelicanSimulator>();
+  /** The layer's store: every instance of the layer (a crash restarts it) runs on this one. */
   readonly store: SqliteStore;
+  /** The orders the workload's rate and duration make (before retries and double submits). */
+  readonly expectedOrders: number;
   readonly workload: StorefrontWorkload;
   readonly recorder: Recorder;
   readonly layerConfig: LayerConfigInput;
@@ -135,7 +143,6 @@ export class World {
       this.transport.register(name, carrier.handler);
     }
 
-    this.store = new SqliteStore(':memory:');
     this.layerConfig = {
       apiKeys: [
         ...landscape.channels.map((c) => {
@@ -182,6 +189,9 @@ export class World {
       availabilityReadShare: w.availabilityReadShare,
     };
     this.workload = new StorefrontWorkload({ clock: this.clock, random: this.random.fork('workload'), transport: this.net }, workloadOptions, this.recorder);
+    const { rate, durationMs, maxOrders } = this.workload.options;
+    this.expectedOrders = Math.min(maxOrders, expectedArrivals(rate, this.startMs, this.startMs + durationMs));
+    this.store = openWorldStore(options.store ?? worldStoreKindFor(this.expectedOrders));
     this.recorder.observeEvents(this.bus);
   }
 

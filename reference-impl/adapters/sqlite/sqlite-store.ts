@@ -55,10 +55,19 @@ export class SqliteStore implements Store {
   commits = 0;
   private readonly checkpointer: Checkpointer | undefined;
 
-  /** `file` is a path, or `:memory:`. */
+  /**
+   * The first time SQLite refused to grow the database (SQLITE_FULL: an in-memory database's
+   * 1 GiB bound, `max_page_count`, or a full disk); undefined while it never has.
+   */
+  full: Error | undefined;
+
+  /**
+   * `file` is a path, or `:memory:`. `scratch`: the file is thrown away with the process (a large
+   * simulated world's store): nothing is synced to disk, and this connection alone uses it.
+   */
   constructor(
     readonly file: string = ':memory:',
-    options: { groupCommit?: boolean; backgroundCheckpoint?: boolean } = {},
+    options: { groupCommit?: boolean; backgroundCheckpoint?: boolean; scratch?: boolean } = {},
   ) {
     this.grouped = options.groupCommit ?? false;
     // `:memory:` is opened as a deserialized (empty) image on SQLite's memdb VFS: the same
@@ -67,6 +76,8 @@ export class SqliteStore implements Store {
     // at 13k pages, 107 µs at 66k), which made a 100,000-order day quadratic.
     this.db = file === ':memory:' ? new Database(EMPTY_IMAGE()) : new Database(file);
     if (file !== ':memory:') {
+      // No other connection: no file locks taken and released around every transaction.
+      if (options.scratch) this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       // The automatic checkpoint runs inside the COMMIT that crosses the threshold, on the event
       // loop, and syncs the database file. Every 10,000 pages (~40 MB of WAL) instead of SQLite's
@@ -86,7 +97,7 @@ export class SqliteStore implements Store {
         });
       }
     }
-    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(options.scratch ? 'synchronous = OFF' : 'synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.begin = this.db.prepare('BEGIN IMMEDIATE');
     this.commit = this.db.prepare('COMMIT');
@@ -99,13 +110,13 @@ export class SqliteStore implements Store {
   query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     // better-sqlite3 is synchronous: with the connection free, the statement runs now.
     if (!this.busy) return this.now(() => this.prepare(sql).all(...params) as T[]);
-    return this.exclusive(async () => this.prepare(sql).all(...params) as T[]);
+    return this.exclusive(async () => this.now(() => this.prepare(sql).all(...params) as T[]));
   }
 
   execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     if (this.grouped) return this.transaction((tx) => tx.execute(sql, params)); // settles after its COMMIT
     if (!this.busy) return this.now(() => this.prepare(sql).run(...params).changes);
-    return this.exclusive(async () => this.prepare(sql).run(...params).changes);
+    return this.exclusive(async () => this.now(() => this.prepare(sql).run(...params).changes));
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -123,7 +134,7 @@ export class SqliteStore implements Store {
       } catch (error) {
         tx.end();
         if (this.db.inTransaction) this.rollback.run();
-        throw error;
+        throw this.noted(error);
       }
     });
   }
@@ -156,7 +167,7 @@ export class SqliteStore implements Store {
         this.batch = undefined;
         batch.fail(new Error(`the group commit was rolled back by SQLite (${describe(error)}); nothing of this transaction was stored`, { cause: error }));
       }
-      throw error;
+      throw this.noted(error);
     }
   }
 
@@ -176,6 +187,7 @@ export class SqliteStore implements Store {
       this.commits++;
       batch.succeed();
     } catch (error) {
+      this.noted(error);
       if (this.db.inTransaction) this.rollback.run();
       batch.fail(new Error(`the group commit failed (${describe(error)}); nothing of this transaction was stored`, { cause: error }));
     }
@@ -200,6 +212,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** Keeps the first SQLITE_FULL (in `full`); returns the error. */
+  noted(error: unknown): unknown {
+    if ((error as { code?: unknown } | null)?.code === 'SQLITE_FULL') this.full ??= error as Error;
+    return error;
+  }
+
   /** The prepared statement for `sql` (prepared once). Run it only while holding the connection. */
   prepare(sql: string): Statement {
     let statement = this.statements.get(sql);
@@ -215,7 +233,7 @@ export class SqliteStore implements Store {
     try {
       return Promise.resolve(statement());
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(this.noted(error));
     }
   }
 
@@ -267,7 +285,7 @@ class Transaction implements SqlExecutor {
       return Promise.resolve(this.store.prepare(sql).all(...params) as T[]);
     } catch (error) {
       this.failure ??= error;
-      return Promise.reject(error);
+      return Promise.reject(this.store.noted(error));
     }
   }
 
@@ -278,7 +296,7 @@ class Transaction implements SqlExecutor {
       return Promise.resolve(this.store.prepare(sql).run(...params).changes);
     } catch (error) {
       this.failure ??= error;
-      return Promise.reject(error);
+      return Promise.reject(this.store.noted(error));
     }
   }
 
