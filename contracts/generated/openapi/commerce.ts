@@ -207,8 +207,9 @@ export interface paths {
          * Replay every exception that matches a filter
          * @description Schedules a replay of every matching exception, typically after a downstream outage has
          *     healed (`{ "system": "erp" }`). `status` defaults to `open`; `replaying` re-schedules
-         *     replays that appear stuck. Resolved exceptions are never replayed. An empty body replays
-         *     every open exception. The answer lists the exceptions that were scheduled.
+         *     replays that appear stuck. Resolved exceptions are never replayed. An empty filter (`{}`)
+         *     replays every open exception; the body itself is required, so that no request without one
+         *     replays everything by accident. The answer lists the exceptions that were scheduled.
          */
         post: operations["replayExceptions"];
         delete?: never;
