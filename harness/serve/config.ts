@@ -122,6 +122,9 @@ export function resolveServeSettings(flags: ServeFlags, env: NodeJS.ProcessEnv):
   let developmentKey: ServeSettings['developmentKey'];
   if (apiKeys.length === 0) {
     const fromEnv = env[SERVE_ENV.apiKey];
+    if (fromEnv !== undefined && fromEnv !== '' && !API_KEY_PATTERN.test(fromEnv)) {
+      throw new UsageError(`${SERVE_ENV.apiKey} ${API_KEY_RULE}; got ${JSON.stringify(fromEnv)}`);
+    }
     developmentKey = fromEnv ? { key: fromEnv, source: SERVE_ENV.apiKey } : { key: `fl-dev-${randomBytes(12).toString('hex')}`, source: 'generated' };
     apiKeys = [{ key: developmentKey.key, partner: 'development', scopes: [...ALL_SCOPES] }];
   }
@@ -210,6 +213,9 @@ interface ConfigFile {
 }
 
 const URL_SCHEMA = { type: 'string', pattern: '^https?://[^\\s]+$' };
+/** An API key a partner sends as X-API-Key: visible ASCII, no spaces (HTTP trims them), 8 or more. */
+const API_KEY_PATTERN = /^[\x21-\x7E]{8,}$/;
+const API_KEY_RULE = 'must be at least 8 characters long, visible ASCII without spaces (a value a client can send as X-API-Key)';
 /** A bearer token or API key: RFC 6750's b64token, as the layer's own config check asks. */
 const TOKEN_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9._~+/-]+=*$' };
 
@@ -247,7 +253,7 @@ export const SERVE_CONFIG_SCHEMA = {
         additionalProperties: false,
         required: ['key', 'partner', 'scopes'],
         properties: {
-          key: { type: 'string', minLength: 8 },
+          key: { type: 'string', pattern: API_KEY_PATTERN.source },
           partner: { type: 'string', minLength: 1 },
           channel: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$' },
           scopes: { type: 'array', items: { enum: [...ALL_SCOPES] }, uniqueItems: true },
@@ -441,6 +447,7 @@ function renderError(error: ErrorObject, source: SourceDocument): LocatedProblem
       return here(`${path}: must be ${String(params.type).replace(',', ' or ')}`);
     case 'pattern':
       if (/^\/downstream/.test(pointer)) return here(`${path}: must be an http:// or https:// URL`);
+      if (/^\/apiKeys\/\d+\/key$/.test(pointer)) return here(`${path}: ${API_KEY_RULE}`);
       if (/^\/credentials/.test(pointer)) return here(`${path}: must be a token: letters, digits and -._~+/, then optional =, not empty`);
       return here(`${path}: must match ${String(params.pattern)}`);
     default:

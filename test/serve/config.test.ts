@@ -144,7 +144,7 @@ colour: blue
 `,
     );
     const message = usage(() => resolveServeSettings(flags({ config: path }), {}));
-    expect(message).toContain(`${path}:2:10: apiKeys[0].key: must be at least 8 characters long`);
+    expect(message).toContain(`${path}:2:10: apiKeys[0].key: must be at least 8 characters long, visible ASCII without spaces`);
     expect(message).toContain(`${path}:4:28: apiKeys[0].scopes[1]: must be one of orders:write, orders:read, inventory:read, exceptions:admin, events:write`);
     expect(message).toContain(`${path}:6:8: downstream.erp: must be an http:// or https:// URL`);
     expect(message).toContain(`${path}:11:1: colour: unknown field; expected one of apiKeys, downstream, distributionCenters, defects`);
@@ -155,6 +155,15 @@ colour: blue
     expect(second).toContain(`${semantic}:4:28: distributionCenters.DC-EAST.serviceLevel: carrier-swift offers EXPRESS, STANDARD, ECONOMY`);
     expect(second).toContain(`${semantic}:5:3: distributionCenters.DC-NORTH: needs carrier and address (only DC-EAST and DC-WEST have defaults)`);
     expect(second).toContain(`${semantic}:6:11: defects[0]: unknown defect "no-such-bug"; defects: no-idempotency, ack-before-commit,`);
+  });
+
+  it('refuses an API key no client could send: blank, short, or with spaces (HTTP trims them)', () => {
+    for (const key of ['  ', 'abc', ' fl-key-00001', 'fl key 00001']) {
+      expect(usage(() => resolveServeSettings(flags(), { FAULTLINE_API_KEY: key }))).toBe(`FAULTLINE_API_KEY must be at least 8 characters long, visible ASCII without spaces (a value a client can send as X-API-Key); got ${JSON.stringify(key)}`);
+    }
+    const spaced = file('spaced.yaml', 'apiKeys:\n  - { key: " fl-key-00001", partner: b2b-web, scopes: [orders:read] }\n');
+    expect(usage(() => resolveServeSettings(flags({ config: spaced }), {}))).toContain(`${spaced}:2:12: apiKeys[0].key: must be at least 8 characters long, visible ASCII without spaces`);
+    expect(resolveServeSettings(flags(), { FAULTLINE_API_KEY: '' }).developmentKey?.source).toBe('generated'); // empty: as if unset
   });
 
   it('reports a YAML syntax error and a missing file with a position', () => {
