@@ -119,11 +119,16 @@ export function findOperation(
   path: string,
 ): { entry: OperationEntry; params: Record<string, string> } | { allowed: string[] } {
   const allowed: string[] = [];
+  let get: { entry: OperationEntry; params: Record<string, string> } | undefined;
   for (const entry of operations) {
     const params = entry.match(path);
     if (!params) continue;
     if (entry.method === method) return { entry, params };
+    if (entry.method === 'GET') get ??= { entry, params };
     if (!allowed.includes(entry.method)) allowed.push(entry.method);
   }
+  // HEAD is GET without the body wherever GET is served (RFC 9110 §9.3.2); HTTP drops the body.
+  if (method === 'HEAD' && get) return get;
+  if (get && !allowed.includes('HEAD')) allowed.push('HEAD');
   return { allowed };
 }

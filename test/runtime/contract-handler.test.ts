@@ -51,6 +51,14 @@ describe('contract handler', () => {
     expect(seen.at(-1)).toEqual({ limit: 4 });
   });
 
+  it('answers HEAD wherever GET is served, as GET does (RFC 9110; HTTP then drops the body)', async () => {
+    const head = await send('HEAD', '/items/BRG-6204?limit=4');
+    const get = await send('GET', '/items/BRG-6204?limit=4');
+    expect(head.status).toBe(200);
+    expect(head.headers).toEqual(get.headers);
+    expect((await send('HEAD', '/items/lower-case')).status).toBe(400); // checked like the GET
+  });
+
   it('answers what the contract forbids with problem+json naming the field', async () => {
     const key = { 'idempotency-key': 'abcd-1234' };
     const nowhere = await problemOf(send('GET', '/nowhere'));
@@ -58,8 +66,9 @@ describe('contract handler', () => {
     expect(nowhere.body.type).toBe('https://faultline.dev/problems/not-found');
     const wrongMethod = await send('DELETE', '/items/BRG-6204');
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.allow).toBe('GET'); // RFC 9110: a 405 names the methods the resource takes
-    expect(JSON.parse(wrongMethod.body)).toMatchObject({ type: 'https://faultline.dev/problems/method-not-allowed', detail: 'DELETE is not allowed on /items/BRG-6204; it takes GET' });
+    expect(wrongMethod.headers.allow).toBe('GET, HEAD'); // RFC 9110: a 405 names the methods the resource takes
+    expect(JSON.parse(wrongMethod.body)).toMatchObject({ type: 'https://faultline.dev/problems/method-not-allowed', detail: 'DELETE is not allowed on /items/BRG-6204; it takes GET, HEAD' });
+    expect((await send('HEAD', '/items')).headers.allow).toBe('POST'); // no GET, no HEAD
     const badPath = await problemOf(send('GET', '/items/lower-case'));
     expect(badPath.status).toBe(400);
     expect(badPath.body.errors?.[0]?.pointer).toBe('/path/sku');
