@@ -23,7 +23,10 @@ export function renderJunit(result: RunResult, ctx: RenderContext): string {
         body = `<failure message="${escapeXml(inv.summary)}" type="${escapeXml(inv.anomalyTypes.join(','))}">${escapeXml(`${details}\n\nReplay: ${s.replay}`)}</failure>`;
       } else if (inv.status === 'unknown') {
         e++;
-        body = `<error message="${escapeXml(inv.summary)}" type="unknown">${escapeXml(`Replay: ${s.replay}`)}</error>`;
+        // The reason is what a CI dashboard must show: the summary alone reads like a pass.
+        const message = `could not decide: ${inv.reason ?? inv.summary}`;
+        const found = inv.anomalies.map((a) => `${a.type}${a.at !== undefined ? ` at ${formatClock(a.at)}` : ''}: ${a.message}`).join('\n');
+        body = `<error message="${escapeXml(message)}" type="unknown">${escapeXml(`${inv.summary}${found ? `\n${found}` : ''}\n\nReplay: ${s.replay}`)}</error>`;
       }
       cases.push(`    <testcase classname="faultline.${escapeXml(s.id)}" name="invariant ${escapeXml(inv.id)}">${body}</testcase>`);
     }

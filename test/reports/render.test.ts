@@ -17,6 +17,11 @@ describe('reporters', () => {
     expect(xml).toContain('Replay: npx faultline run scenarios/duplicate-shipment-events.yaml --seed 7 --defect no-event-dedup');
     expect(xml).toContain('name="slo exception_rate &lt; 1%"><error message="exception_rate &lt; 1%: no orders" type="unknown">');
     expect(xml).toContain('<property name="seed" value="7"/>');
+    // An undecided invariant's error says why, not its summary (which reads like a pass).
+    const undecided = failingResult();
+    undecided.scenarios[0]!.invariants[1] = { ...undecided.scenarios[0]!.invariants[1]!, status: 'unknown', summary: '590 acknowledged order(s): every one booked', reason: 'the layer had not settled when the drain bound (1m) passed; give the scenario a longer `drain`' };
+    const xml2 = renderJunit(undecided, {});
+    expect(xml2).toContain(`<error message="could not decide: the layer had not settled when the drain bound (1m) passed; give the scenario a longer \`drain\`" type="unknown">590 acknowledged order(s): every one booked`);
   });
 
   it('markdown: the verdict first, a table of scenarios, details and replay only for what did not pass', () => {
