@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .option('--format <list>', 'outputs to write: json,md,junit,html', 'json,md,junit,html')
     .option('--no-progress', 'plain lines instead of a progress display')
     .option('--jobs <n>', 'scenarios run at once, in that many worker processes (same results as one at a time)', '1')
+    .option('--violations <n>', 'violations of each invariant kept in result.json and the reports: a number, or all', '20')
     .action(lazy(() => import('./commands/run.ts')));
 
   program

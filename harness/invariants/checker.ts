@@ -52,17 +52,18 @@ export interface CheckResult {
   /** One line: what was checked and what was found. */
   summary: string;
   anomalyTypes: string[];
-  /** At most `MAX_ANOMALIES` kept; `anomalyCount` is the true total. */
+  /** Every anomaly found (the run keeps the first `--violations` of them); `anomalyCount` is the total. */
   anomalies: Anomaly[];
   anomalyCount: number;
   /** Why the checker could not decide (valid: 'unknown'). */
   reason?: string;
 }
 
+/** How many anomalies of each invariant a result keeps unless `--violations` says otherwise. */
 export const MAX_ANOMALIES = 20;
 
 
-/** Builds a result from the anomalies found, keeping the first MAX_ANOMALIES. */
+/** Builds a result from the anomalies found. */
 export function resultOf(id: InvariantId, anomalies: Anomaly[], summaryOk: string, summaryFail: (n: number) => string): CheckResult {
   const types = [...new Set(anomalies.map((a) => a.type))].sort();
   return {
@@ -70,7 +71,7 @@ export function resultOf(id: InvariantId, anomalies: Anomaly[], summaryOk: strin
     valid: anomalies.length === 0,
     summary: anomalies.length === 0 ? summaryOk : summaryFail(anomalies.length),
     anomalyTypes: types,
-    anomalies: anomalies.slice(0, MAX_ANOMALIES),
+    anomalies,
     anomalyCount: anomalies.length,
   };
 }

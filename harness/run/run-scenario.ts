@@ -6,6 +6,7 @@ import type { HttpResponse } from '../../runtime/ports.ts';
 import { verdictOf, type FaultOutcome, type InvariantOutcome, type ScenarioResult, type Status } from '../../reports/result.ts';
 import { problemSlug } from '../../reference-impl/resilience/outcome.ts';
 import { checkInvariants } from '../invariants/index.ts';
+import { MAX_ANOMALIES } from '../invariants/checker.ts';
 import { Latency } from '../metrics/latency.ts';
 import { evaluateSlo } from '../metrics/slo.ts';
 import type { Scenario } from '../scenario/model.ts';
@@ -22,6 +23,8 @@ export interface RunOptions {
   defects: DefectName[];
   /** Called once the world is built, with every setting derived from the scenario and the seed. */
   onStart?: (settings: Record<string, string | number | boolean>, replay: string) => void;
+  /** How many violations of each invariant the result keeps (default MAX_ANOMALIES; Infinity: all). */
+  violations?: number;
   /** Where the layer's store lives; by default chosen from the expected orders (world-store.ts). */
   store?: WorldStoreKind;
   /** Called on every sample with virtual time and orders so far (progress display). */
@@ -122,7 +125,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         summary: c.summary,
         anomalyTypes: c.anomalyTypes,
         anomalyCount: c.anomalyCount,
-        anomalies: c.anomalies,
+        anomalies: c.anomalies.slice(0, options.violations ?? MAX_ANOMALIES),
         ...(c.reason ? { reason: c.reason } : {}),
       },
       layerUnsettled,

@@ -19,7 +19,7 @@ import { runScenario } from './run-scenario.ts';
 
 export type Task =
   /** A scenario file as written, with this seed. */
-  | { kind: 'file'; file: string; seed: number; defects: DefectName[] }
+  | { kind: 'file'; file: string; seed: number; defects: DefectName[]; violations: number | 'all' }
   /** A scenario (`file` and its `raw` mapping) with a generated fault plan and world seed. */
   | { kind: 'plan'; file: string; raw: Record<string, unknown>; faults: FaultSpec[]; worldSeed: number; defects: DefectName[] };
 
@@ -139,7 +139,7 @@ if (process.argv.includes('--scenario-worker') && process.send) {
       try {
         const result =
           task.kind === 'file'
-            ? await runScenario(loadScenario(task.file), { seed: task.seed, defects: task.defects, onStart: (settings, replay) => void send({ kind: 'start', settings, replay }) })
+            ? await runScenario(loadScenario(task.file), { seed: task.seed, defects: task.defects, violations: task.violations === 'all' ? Infinity : task.violations, onStart: (settings, replay) => void send({ kind: 'start', settings, replay }) })
             : await runWithPlan(scenarioOf(task), task.faults, task.worldSeed, task.defects);
         await send({ kind: 'result', result });
       } catch (error) {

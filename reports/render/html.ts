@@ -72,7 +72,7 @@ function scenarioSection(s: ScenarioResult): string {
               .join('')}</ol></li>`,
         )
         .join('');
-      const more = i.anomalyCount > i.anomalies.length ? `<p>… and ${i.anomalyCount - i.anomalies.length} more (result.json keeps the first ${i.anomalies.length}; the replay command shows them all)</p>` : '';
+      const more = i.anomalyCount > i.anomalies.length ? `<p>… and ${i.anomalyCount - i.anomalies.length} more (result.json keeps the first ${i.anomalies.length}; the replay command with --violations all keeps every one)</p>` : '';
       return `<tr><td><code>${h(i.id)}</code></td><td class="${i.status}">${i.status}</td><td>${h(i.summary)}${i.reason ? `<p class="reason">${h(i.reason)}</p>` : ''}${anomalies ? `<details><summary>${i.anomalyCount} anomal${i.anomalyCount === 1 ? 'y' : 'ies'}</summary><ul>${anomalies}</ul>${more}</details>` : ''}</td></tr>`;
     })
     .join('');

@@ -44,7 +44,10 @@ function scenarioDetail(s: ScenarioResult): string[] {
       if (skipped > 0) out.push(`  - … ${skipped} earlier entr${skipped === 1 ? 'y' : 'ies'}`);
       for (const e of a.excerpt.slice(skipped)) out.push(`  - \`${formatClock(e.at)}\` ${e.actor} ${e.type} ${e.what}${e.detail ? `: ${e.detail}` : ''}`);
     }
-    if (inv.anomalyCount > SHOWN) out.push(`- … and ${inv.anomalyCount - SHOWN} more (result.json keeps the first ${inv.anomalies.length}; the replay command shows them all)`);
+    if (inv.anomalyCount > SHOWN) {
+      const kept = inv.anomalies.length === inv.anomalyCount ? 'result.json lists every one' : `result.json keeps the first ${inv.anomalies.length}; the replay command with --violations all keeps every one`;
+      out.push(`- … and ${inv.anomalyCount - SHOWN} more (${kept})`);
+    }
     out.push('');
   }
   const slos = s.slos.filter((x) => x.status !== 'pass');

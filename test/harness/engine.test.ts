@@ -92,12 +92,21 @@ describe('faultline run (the engine, end to end)', () => {
     expect(r.stdout).toContain('not holding: retry-after-respected=fail');
     // What broke, in the log: the finding and the first violation with its trace id.
     expect(r.stdout).toMatch(
-      /\n {2}retry-after-respected: (\d+) call\(s\) made before the Retry-After had passed\n {4}first: POST \/v2\/shipments to carrier-swift at [0-9:]+: carrier-swift had answered 429 with Retry-After "1" at [0-9:]+, so not before [0-9:]+; \d+ more \(result\.json lists the first 20\)\n {2}replay: /,
+      /\n {2}retry-after-respected: (\d+) call\(s\) made before the Retry-After had passed\n {4}first: POST \/v2\/shipments to carrier-swift at [0-9:]+: carrier-swift had answered 429 with Retry-After "1" at [0-9:]+, so not before [0-9:]+; \d+ more \(result\.json lists the first 20; --violations all lists every one\)\n {2}replay: /,
     );
     expect(r.stdout).toContain(`replay: npx faultline run ${SCENARIO} --seed 5 --defect ignore-retry-after`);
     const xml = await readFile(join(dir, 'junit.xml'), 'utf8');
     expect(xml).toMatch(/name="invariant retry-after-respected"><failure message="\d+ call\(s\) made before the Retry-After had passed"/);
-  }, 120_000);
+    // --violations all keeps every violation (two worker processes: the option reaches them).
+    const all = await mkdtemp(join(tmpdir(), 'faultline-run-'));
+    expect((await faultline(['run', SCENARIO, '--out', all, '--format', 'json', '--defect', 'ignore-retry-after', '--violations', 'all', '--jobs', '2'])).code).toBe(1);
+    const kept = (JSON.parse(await readFile(join(all, 'result.json'), 'utf8')) as RunResult).scenarios[0]!.invariants.find((i) => i.id === 'retry-after-respected')!;
+    expect(kept.anomalyCount).toBeGreaterThan(20);
+    expect(kept.anomalies).toHaveLength(kept.anomalyCount);
+    const bad = await faultline(['run', SCENARIO, '--violations', 'none']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--violations none: expected how many violations of each invariant to keep, a whole number from 1, or "all"');
+  }, 180_000);
 
   it('exits 2 on usage errors without running anything', async () => {
     expect((await faultline(['run', SCENARIO, '--defect', 'no-such-bug'])).stderr).toContain('unknown defect "no-such-bug"; known: no-idempotency');

@@ -50,13 +50,13 @@ describe('reporters', () => {
     const md = renderMarkdown(r, {});
     expect(md).toContain('  - … 3 earlier entries\n  - `0:00:04` channel event in_transit');
     expect(md).toContain('  - `0:00:09` channel event out_for_delivery');
-    expect(md).toContain('- … and 2611 more (result.json keeps the first 20; the replay command shows them all)');
+    expect(md).toContain('- … and 2611 more (result.json keeps the first 20; the replay command with --violations all keeps every one)');
     expect(md).toContain('| duplicate-shipment-events (defect no-event-dedup) | ❌ fail | 120 | 5 | 1479 |');
     expect(md).toContain('Seeded defect switched on: `no-event-dedup`.');
     expect(md).toContain('The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.');
     expect(md).toContain('the layer had not settled when the drain bound (20m) passed');
     const html = renderHtml(r, {});
-    expect(html).toContain('… and 2596 more (result.json keeps the first 20; the replay command shows them all)');
+    expect(html).toContain('… and 2596 more (result.json keeps the first 20; the replay command with --violations all keeps every one)');
     expect(html).toContain('<p class="unsettled">The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.</p>');
     expect(html).toContain('<p class="reason">the layer had not settled when the drain bound (20m) passed</p>');
     expect(html).toContain('seeded defect <code>no-event-dedup</code> switched on');

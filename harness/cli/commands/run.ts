@@ -20,6 +20,7 @@ export interface RunFlags {
   format: string;
   progress: boolean;
   jobs: string;
+  violations: string;
 }
 
 /** Parses and checks the flags shared by run and explore. */
@@ -72,7 +73,7 @@ function whatBroke(result: ScenarioResult): string {
     if (i.status === 'pass') continue;
     lines.push(`  ${i.id}: ${i.status === 'unknown' ? `could not decide: ${i.reason ?? i.summary}` : i.summary}`);
     const first = i.anomalies[0];
-    if (first) lines.push(`    first: ${first.message}${first.traceIds.length ? ` (trace ${first.traceIds[0]})` : ''}${i.anomalyCount > 1 ? `; ${i.anomalyCount - 1} more (result.json lists ${i.anomalies.length === i.anomalyCount ? 'all' : `the first ${i.anomalies.length}`})` : ''}`);
+    if (first) lines.push(`    first: ${first.message}${first.traceIds.length ? ` (trace ${first.traceIds[0]})` : ''}${i.anomalyCount > 1 ? `; ${i.anomalyCount - 1} more (result.json lists ${i.anomalies.length === i.anomalyCount ? 'all' : `the first ${i.anomalies.length}; --violations all lists every one`})` : ''}`);
   }
   return lines.length ? `\n${lines.join('\n')}` : '';
 }
@@ -85,6 +86,8 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
   if (bad.length > 0 || formats.length === 0) throw new UsageError(`--format ${flags.format}: expected a comma-separated list of ${Object.keys(REPORTERS).join(', ')}`);
   const jobs = Number(flags.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs ${flags.jobs}: expected a whole number of processes from 1 to 64`);
+  const violations = flags.violations === 'all' ? Infinity : /^\d+$/.test(flags.violations) ? Number(flags.violations) : NaN;
+  if (!(violations >= 1)) throw new UsageError(`--violations ${flags.violations}: expected how many violations of each invariant to keep, a whole number from 1, or "all"`);
   const loaded = loadAll(paths);
   await prepareOutDir(flags.out);
   const scenarios = loaded.map((l) => l.scenario);
@@ -109,8 +112,8 @@ export default async function run(paths: string[], flags: RunFlags): Promise<num
     };
     const result =
       jobs === 1
-        ? await runScenario(scenario, { seed: s, defects, onStart, onProgress: (p) => progress.update(p) })
-        : await pool!.run({ kind: 'file', file, seed: s, defects }, onStart);
+        ? await runScenario(scenario, { seed: s, defects, violations, onStart, onProgress: (p) => progress.update(p) })
+        : await pool!.run({ kind: 'file', file, seed: s, defects, violations: Number.isFinite(violations) ? violations : 'all' }, onStart);
     progress.stop();
     wall[scenario.id] = Number(process.hrtime.bigint() - t) / 1e6;
     const failing = result.invariants.filter((i) => i.status !== 'pass').map((i) => `${i.id}=${i.status}`);
