@@ -60,6 +60,8 @@ export function parseSlo(expression: string): SloSpec {
   } else if (metric.unit === 'ratio') {
     if (suffix === '%') threshold /= 100;
     else if (suffix !== '') throw new Error(`"${expression}": ${id} is a ratio; write 0.01 or 1%`);
+    // `exception_rate < 1` reads like 1 % but means 100 %: a whole share must be written so.
+    else if (threshold >= 1) throw new Error(`"${expression}": a bare ${number} is ${threshold * 100}% for the ratio ${id}; write ${number}% if you meant percent, or ${threshold * 100}% if you meant that`);
   } else if (suffix !== '') {
     throw new Error(`"${expression}": ${id} is a count and takes no unit`);
   }

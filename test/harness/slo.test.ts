@@ -16,6 +16,10 @@ describe('SLO expressions', () => {
     expect(() => parseSlo('erp_posting_lag_p95 < 10 parsecs')).toThrow();
     expect(() => parseSlo('erp_posting_lag_p95 < 10d')).toThrow(/use ms, s, m or h/);
     expect(() => parseSlo('exception_rate < 1m')).toThrow(/ratio/);
+    // A bare 1 reads like 1 % but is 100 %: refused, saying both ways to write it.
+    expect(() => parseSlo('exception_rate < 1')).toThrow('"exception_rate < 1": a bare 1 is 100% for the ratio exception_rate; write 1% if you meant percent, or 100% if you meant that');
+    expect(parseSlo('exception_rate < 100%')).toMatchObject({ threshold: 1 });
+    expect(parseSlo('inventory_accuracy >= 0.5')).toMatchObject({ threshold: 0.5 });
   });
 
   it('evaluates pass, fail, and unknown when nothing was measured', () => {
