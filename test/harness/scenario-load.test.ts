@@ -109,5 +109,10 @@ describe('scenario files', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}:2:11: faults[0].kind: unknown fault kind "downtim"`);
     expect(r.stderr).toContain('1 of 2 file(s) invalid');
+    // What validate takes for a plan, run skips (saying so) instead of refusing the directory.
+    const only = await faultline(['run', dir, '--out', join(dir, 'out')]);
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain(`faultline: skipping ${good}: a fault plan (for sim or proxy --faults), not a scenario`);
+    expect(only.stderr).toContain(`no scenario files (*.yaml, *.yml, *.json) in ${dir} (only fault plans: ${bad}, ${good})`);
   });
 });

@@ -1,5 +1,5 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
-import { listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
+import { isFaultPlanFile, listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
 import { readSource } from '../../../runtime/files/yaml-source.ts';
 import { FaultPlanError, planFromSource } from '../../../simulators/faults/plan.ts';
 
@@ -14,10 +14,8 @@ export default async function validate(paths: string[]): Promise<number> {
   let bad = 0;
   for (const file of files) {
     try {
-      const source = readSource(file);
-      const root = source.value;
-      if (source.problems.length === 0 && root && typeof root === 'object' && !Array.isArray(root) && Object.keys(root).join() === 'faults') {
-        const plan = planFromSource(source);
+      if (isFaultPlanFile(file)) {
+        const plan = planFromSource(readSource(file));
         process.stdout.write(`ok  ${file}: fault plan (${plan.faults.length} fault(s))\n`);
         continue;
       }
