@@ -52,12 +52,14 @@ export function parseSource(text: string, file: string): SourceDocument {
     const { line, col } = lineCounter.linePos(offset);
     return { line, col };
   };
-  const problems: LocatedProblem[] = doc.errors.map((error) => ({
-    file,
-    pointer: '',
-    ...position(error.pos[0]),
-    message: yamlMessage(error.code, error.message, /\.json$/i.test(file) ? 'JSON' : 'YAML'),
-  }));
+  const problems: LocatedProblem[] = doc.errors.map((error) => {
+    const message = yamlMessage(error.code, error.message, /\.json$/i.test(file) ? 'JSON' : 'YAML');
+    // The parser notices an unclosed [ or { where the file (or the block) ends: point at the opener.
+    const close = /end with an? ([\]}])/.exec(error.message)?.[1] as ']' | '}' | undefined;
+    const opener = close ? unclosedOpener(text, error.pos[0], close) : -1;
+    if (opener < 0) return { file, pointer: '', ...position(error.pos[0]), message };
+    return { file, pointer: '', ...position(opener), message: `${message} (the ${close === ']' ? '[' : '{'} here is never closed)` };
+  });
   let value: unknown = undefined;
   if (problems.length === 0) {
     const aliasAt = (): Position => position(firstAliasOffset(doc));
@@ -194,10 +196,24 @@ function rangeStart(node: unknown): number | undefined {
 }
 
 /** `language`: what the file claims to be (a .json file is read by the same YAML 1.2 parser). */
+/** The offset of the `[` or `{` that `close` would end, searching back from `before`; -1 if none. */
+function unclosedOpener(text: string, before: number, close: ']' | '}'): number {
+  const open = close === ']' ? '[' : '{';
+  let depth = 0;
+  for (let i = Math.min(before, text.length) - 1; i >= 0; i--) {
+    const c = text[i];
+    if (c === close) depth++;
+    else if (c === open && depth-- === 0) return i;
+  }
+  return -1;
+}
+
 function yamlMessage(code: string, message: string, language: 'JSON' | 'YAML'): string {
   // The library's message ends with "at line L, column C" (we print the position ourselves).
   const text = message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '').trim();
   if (code === 'DUPLICATE_KEY') return `duplicate key: a ${language === 'JSON' ? 'JSON object' : 'YAML mapping'} cannot repeat a key`;
   if (code === 'MULTIPLE_DOCS') return `a second document starts here (after \`---\`): a file holds one scenario or plan; put the next one in a file of its own`;
-  return `invalid ${language}: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  // The library speaks YAML; a JSON file's reader knows objects and arrays.
+  const said = language === 'JSON' ? text.replace(/ in block collection must be sufficiently indented and end/gi, ' must end').replace(/flow map/gi, 'object').replace(/flow sequence/gi, 'array') : text;
+  return `invalid ${language}: ${said.charAt(0).toLowerCase()}${said.slice(1)}`;
 }

@@ -168,7 +168,10 @@ describe('a bad plan: every problem, at file:line:col', () => {
 
   it('YAML syntax errors and a plan that is not a mapping', () => {
     expect(problems('faults:\n  - kind: latency\n    kind: timeout\n')).toEqual(['plan.yaml:3:5: duplicate key: a YAML mapping cannot repeat a key']);
-    expect(problems('faults: [\n')).toEqual([expect.stringMatching(/^plan\.yaml:2:1: invalid YAML: /)]);
+    // An unclosed [ is noticed at the end of the file; the problem points at the [ itself.
+    expect(problems('faults: [\n')).toEqual([expect.stringMatching(/^plan\.yaml:1:9: invalid YAML: .*end with a \] \(the \[ here is never closed\)$/)]);
+    // In a JSON file, in JSON's words.
+    expect(problems('{"faults": [{"kind": "latency"}\n', {}, 'plan.json')).toEqual(['plan.json:1:1: invalid JSON: object must end with a } (the { here is never closed)', 'plan.json:1:12: invalid JSON: array must end with a ] (the [ here is never closed)']);
     expect(problems('')).toEqual(['plan.yaml:1:1: a fault plan is a mapping with a "faults:" list, got null (an empty value)']);
     expect(problems('faults: []\nfault: []\n')).toEqual(['plan.yaml:2:1: fault: unknown field; a fault plan has only "faults:"']);
   });
