@@ -1,3 +1,4 @@
+import type { Counter } from 'prom-client';
 import { createLayer } from '../../reference-impl/layer.ts';
 import { PostgresStore } from '../../reference-impl/adapters/postgres/postgres-store.ts';
 import { SqliteStore } from '../../reference-impl/adapters/sqlite/sqlite-store.ts';
@@ -68,7 +69,12 @@ export async function startServe(settings: ServeSettings, options: ServeRuntimeO
   };
   try {
     await layer.start();
-    server = await serveHandler(handler, { host: settings.host, port: settings.port });
+    // Orders refused before the layer saw them (a body over the limit) count as refused at intake.
+    const rejected = layer.metrics.getSingleMetric('faultline_orders_rejected_total') as Counter<'type'> | undefined;
+    const onRefused = (r: { method: string; path: string; type: string }): void => {
+      if (r.method === 'POST' && r.path === '/v1/orders') rejected?.inc({ type: r.type });
+    };
+    server = await serveHandler(handler, { host: settings.host, port: settings.port, onRefused });
   } catch (error) {
     await shutdown();
     const code = (error as NodeJS.ErrnoException).code;

@@ -10,6 +10,8 @@ export interface ServeOptions {
   host?: string;
   /** Largest accepted body in bytes (default 1 MiB); larger gets 413 problem+json. */
   bodyLimit?: number;
+  /** Told of each request refused before the handler saw it (413, a URL that does not decode…). */
+  onRefused?: (refusal: { method: string; path: string; status: number; type: string }) => void;
   /** Extra routes served before the handler (e.g. /metrics), registered on the Fastify instance. */
   setup?: (app: FastifyInstance) => void;
 }
@@ -71,6 +73,7 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
           ? problem(500, 'Internal error', 'the server failed to handle the request', { extra: { instance } })
           : problem(status, 'Invalid request', error.message, { type: 'invalid-request', extra: { instance } });
     if (status === 413) reply.removeHeader('connection'); // the body is read to its end (lingerOver)
+    options.onRefused?.({ method: req.method, path: instance, status: res.status, type: problemType(res.body) });
     void reply.code(res.status).headers(res.headers).send(Buffer.from(res.body));
   });
   // `Expect: 100-continue` with a declared body over the limit: the final answer at once, so the
@@ -82,7 +85,9 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
       app.server.emit('request', req, res);
       return;
     }
-    const refusal = tooLarge(declared, bodyLimit, (req.url ?? '/').split('?')[0]!, req.headers.traceparent);
+    const path = (req.url ?? '/').split('?')[0]!;
+    const refusal = tooLarge(declared, bodyLimit, path, req.headers.traceparent);
+    options.onRefused?.({ method: req.method ?? 'POST', path, status: 413, type: 'payload-too-large' });
     res.writeHead(413, { ...refusal.headers, 'content-length': Buffer.byteLength(refusal.body), connection: 'close' }).end(refusal.body);
   });
   options.setup?.(app);
@@ -104,6 +109,12 @@ export async function serveHandler(handler: HttpHandler, options: ServeOptions =
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   return { url: `http://${options.host ?? '127.0.0.1'}:${port}`, port, close: () => app.close() };
+}
+
+/** The last segment of a problem's type URI (`payload-too-large`). */
+function problemType(body: string): string {
+  const type = (JSON.parse(body) as { type?: string }).type ?? '';
+  return type.slice(type.lastIndexOf('/') + 1);
 }
 
 function tooLarge(declared: number, bodyLimit: number, instance: string, traceparent: string | string[] | undefined) {

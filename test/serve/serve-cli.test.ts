@@ -155,6 +155,13 @@ describe('faultline serve', () => {
 
     const unknownKey = await post(s, '/v1/orders', body, { 'idempotency-key': 'another-key-1', 'x-api-key': 'not-a-key' });
     expect(unknownKey.status).toBe(401);
+
+    // A body over the limit is refused before the layer sees it, and still counted as refused at intake.
+    const huge = await post(s, '/v1/orders', JSON.stringify({ notes: 'x'.repeat(1_100_000) }), { 'idempotency-key': 'too-large-01' });
+    expect(huge.status).toBe(413);
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(metrics).toContain('faultline_orders_rejected_total{type="payload-too-large"} 1');
+    expect(metrics).toContain('faultline_orders_rejected_total{type="unauthorized"} 1');
   });
 
   it('uses FAULTLINE_API_KEY as the development key, keeps orders in a SQLite file across restarts, and stops cleanly on SIGTERM', async () => {
