@@ -10,7 +10,7 @@ export interface ServeOptions {
   host?: string;
   /** Largest accepted body in bytes (default 1 MiB); larger gets 413 problem+json. */
   bodyLimit?: number;
-  /** Told of each request refused before the handler saw it (413, a URL that does not decode…). */
+  /** Told of each request the server refuses before the handler sees it (a body over the limit…). */
   onRefused?: (refusal: { method: string; path: string; status: number; type: string }) => void;
   /** Extra routes served before the handler (e.g. /metrics), registered on the Fastify instance. */
   setup?: (app: FastifyInstance) => void;
