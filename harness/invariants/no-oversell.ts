@@ -97,7 +97,7 @@ export function checkNoOversell(ctx: CheckContext): CheckResult {
       }
     }
   }
-  return resultOf('no-oversell', anomalies, `${promises} promised line(s) checked against the stock the layer knew of: never more promised than on hand`, (n) => `${n} acceptance(s) promised more stock than the distribution center held`);
+  return resultOf('no-oversell', anomalies, `${promises} promised line(s) checked against the stock the layer knew of: never more promised than on hand`, (n) => `${n} accepted order line(s) promised more stock than the distribution center held`);
 }
 
 function openingStock(ctx: CheckContext, key: string): number {

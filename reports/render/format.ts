@@ -1,3 +1,4 @@
+import type { ScenarioResult } from '../result.ts';
 /** Small formatting helpers shared by the renderers. */
 
 export function formatMs(ms: number | null | undefined): string {
@@ -24,6 +25,27 @@ export function formatClock(ms: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   return `${h}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * What the reports say when the drain bound passed before the world settled: whether that left
+ * checks undecided (the layer still had work in hand) or only parcels with a carrier (every check
+ * stands). Undefined when the world settled.
+ */
+export function unsettledNote(s: ScenarioResult): string | undefined {
+  if (s.settings.still_moving_at_end === undefined) return undefined;
+  const layerBusy = s.invariants.some((i) => i.status === 'unknown' && /had not settled/.test(i.reason ?? ''));
+  return `The drain bound passed before the world settled: ${String(s.settings.still_moving_at_end)}. ${
+    layerBusy ? 'The layer still had work in hand, so the checks that judge where the world ended could not decide.' : 'The layer itself had settled; what was still moving does not change any check.'
+  }`;
+}
+
+/** What a scenario's checks say against it: failed and undecided invariants, failed SLOs. */
+export function notHolding(s: ScenarioResult): string[] {
+  const failed = s.invariants.filter((i) => i.status === 'fail').map((i) => i.id);
+  const unknown = s.invariants.filter((i) => i.status === 'unknown').map((i) => i.id);
+  const slos = s.slos.filter((x) => x.status !== 'pass').map((x) => `${x.expression} (${x.status})`);
+  return [...(failed.length ? [`fail: ${failed.join(', ')}`] : []), ...(unknown.length ? [`unknown: ${unknown.join(', ')}`] : []), ...(slos.length ? [`SLO ${slos.join(', ')}`] : [])];
 }
 
 export const STATUS_MARK = { pass: '✅ pass', fail: '❌ fail', unknown: '❔ unknown' } as const;

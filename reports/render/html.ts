@@ -1,5 +1,8 @@
 import type { RunResult, ScenarioResult } from '../result.ts';
-import { escapeHtml as h, formatClock, formatMs, formatObserved, formatRatio } from './format.ts';
+import { escapeHtml as h, formatClock, formatMs, formatObserved, formatRatio, notHolding, unsettledNote } from './format.ts';
+
+/** `text` in backticks as code (reasons and findings are written for both Markdown and HTML); `text` is escaped already. */
+const code = (escaped: string): string => escaped.replace(/`([^`]+)`/g, '<code>$1</code>');
 import { lineChart, type ChartBand } from './svg-chart.ts';
 import type { RenderContext } from './types.ts';
 
@@ -40,10 +43,10 @@ function overview(result: RunResult): string {
   const rows = result.scenarios
     .map(
       (s) =>
-        `<tr><td><a href="#${h(s.id)}">${h(s.id)}</a>${s.defects.length ? ` <small>(defect ${s.defects.map(h).join(', ')})</small>` : ''}</td><td class="${s.verdict}">${s.verdict}</td><td>${s.counts.ordersAcknowledged}</td><td>${formatMs(s.metrics.orderAckLatencyMs.p99)}</td><td>${formatMs(s.metrics.erpPostingLagMs.p99)}</td><td>${formatRatio(s.metrics.exceptionRate)}</td><td>${s.invariants.filter((i) => i.status !== 'pass').map((i) => h(i.id)).join(', ') || '–'}</td></tr>`,
+        `<tr><td><a href="#${h(s.id)}">${h(s.id)}</a>${s.defects.length ? ` <small>(defect ${s.defects.map(h).join(', ')})</small>` : ''}</td><td class="${s.verdict}">${s.verdict}</td><td>${s.counts.ordersAcknowledged}</td><td>${formatMs(s.metrics.orderAckLatencyMs.p99)}</td><td>${formatMs(s.metrics.erpPostingLagMs.p99)}</td><td>${formatRatio(s.metrics.exceptionRate)}</td><td>${notHolding(s).map(h).join('<br>') || '–'}</td></tr>`,
     )
     .join('');
-  return `<section><h2>Overview</h2><table><thead><tr><th>scenario</th><th>verdict</th><th>orders acknowledged</th><th>ack p99</th><th>ERP lag p99</th><th>exception rate</th><th>failing</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return `<section><h2>Overview</h2><table><thead><tr><th>scenario</th><th>verdict</th><th>orders acknowledged</th><th>ack p99</th><th>ERP lag p99</th><th>exception rate</th><th>not holding</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 /** Counts per sampling interval as counts per minute (the first interval starts at 0). */
@@ -73,7 +76,7 @@ function scenarioSection(s: ScenarioResult): string {
         )
         .join('');
       const more = i.anomalyCount > i.anomalies.length ? `<p>… and ${i.anomalyCount - i.anomalies.length} more (result.json keeps the first ${i.anomalies.length}; the replay command with --violations all keeps every one)</p>` : '';
-      return `<tr><td><code>${h(i.id)}</code></td><td class="${i.status}">${i.status}</td><td>${h(i.summary)}${i.reason ? `<p class="reason">${h(i.reason)}</p>` : ''}${anomalies ? `<details><summary>${i.anomalyCount} anomal${i.anomalyCount === 1 ? 'y' : 'ies'}</summary><ul>${anomalies}</ul>${more}</details>` : ''}</td></tr>`;
+      return `<tr><td><code>${h(i.id)}</code></td><td class="${i.status}">${i.status}</td><td>${i.status === 'unknown' ? `<p class="reason">Could not decide: ${code(h(i.reason ?? i.summary))}</p><p class="found">What it saw: ${code(h(i.summary))}</p>` : `${code(h(i.summary))}${i.reason ? `<p class="reason">${code(h(i.reason))}</p>` : ''}`}${anomalies ? `<details><summary>${i.anomalyCount} anomal${i.anomalyCount === 1 ? 'y' : 'ies'}</summary><ul>${anomalies}</ul>${more}</details>` : ''}</td></tr>`;
     })
     .join('');
   const slos = s.slos
@@ -86,7 +89,7 @@ function scenarioSection(s: ScenarioResult): string {
   return `<section id="${h(s.id)}"><h2>${h(s.id)} <span class="${s.verdict}">${s.verdict}</span></h2>
 ${s.defects.length ? `<p class="defects">Run with the reference implementation's seeded defect${s.defects.length > 1 ? 's' : ''} ${s.defects.map((d) => `<code>${h(d)}</code>`).join(', ')} switched on: a failure here is the check catching it.</p>` : ''}
 <p>${h(s.description)}</p>
-${s.settings.still_moving_at_end !== undefined ? `<p class="unsettled">The drain bound passed before the world settled: ${h(String(s.settings.still_moving_at_end))}.</p>` : ''}
+${unsettledNote(s) ? `<p class="unsettled">${code(h(unsettledNote(s)!))}</p>` : ''}
 <p class="replay">Replay: <code>${h(s.replay)}</code></p>
 <table class="kv"><tr><td>orders submitted / acknowledged / booked / shipped / invoiced</td><td>${s.counts.ordersSubmitted} / ${s.counts.ordersAcknowledged} / ${s.counts.ordersBooked} / ${s.counts.ordersShipped} / ${s.counts.ordersInvoiced}</td></tr>
 ${s.counts.ordersUnanswered ? `<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>${s.counts.ordersUnanswered}</td></tr>\n` : ''}<tr><td>orders rejected (refused at intake, or rejected after acknowledgement)${s.counts.rejectionsByReason ? ', by reason' : ''}</td><td>${s.counts.ordersRejected}${rejectionReasons(s.counts.rejectionsByReason)}</td></tr>
@@ -96,7 +99,7 @@ ${s.counts.ordersUnanswered ? `<tr><td>orders left unanswered (the storefront ga
 <tr><td>inventory accuracy · exception rate</td><td>${formatRatio(m.inventoryAccuracy)} · ${formatRatio(m.exceptionRate)}</td></tr>
 <tr><td>retries · 429s · 503s · breaker opens</td><td>${m.technical.retries} · ${m.technical.throttled429} · ${m.technical.unavailable503} · ${m.technical.circuitOpens}</td></tr></table>
 <h3>Invariants</h3><table><thead><tr><th>invariant</th><th>status</th><th>finding</th></tr></thead><tbody>${invariants}</tbody></table>
-${slos ? `<h3>SLOs</h3><table><thead><tr><th>SLO</th><th>status</th><th>observed</th><th></th></tr></thead><tbody>${slos}</tbody></table>` : ''}
+${slos ? `<h3>SLOs</h3><table><thead><tr><th>SLO</th><th>status</th><th>observed</th><th>detail</th></tr></thead><tbody>${slos}</tbody></table>` : ''}
 ${faults ? `<h3>Faults</h3><table><thead><tr><th>id</th><th>kind</th><th>target</th><th>window</th><th>fired</th><th>recovery</th></tr></thead><tbody>${faults}</tbody></table>` : ''}
 <h3>Over time</h3><div class="charts">${charts}</div>
 <details><summary>Settings derived from the seed</summary><table class="kv">${Object.entries(s.settings)
@@ -111,7 +114,8 @@ th{background:#f9fafb}.kv td:first-child{color:#6b7280;width:40%}.pass{color:#15
 .verdict{font-size:1.2rem;padding:.5rem .8rem;border-radius:6px;display:inline-block}.verdict.pass{background:#dcfce7}.verdict.fail{background:#fee2e2}.verdict.unknown{background:#fef9c3}
 code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}.replay code{user-select:all}.excerpt{font-size:.9em;color:#374151}
 .charts{display:grid;grid-template-columns:1fr;gap:.5rem}svg{max-width:100%;height:auto}.chart-title{font-weight:600;font-size:13px}
-.tick{font-size:11px;fill:#6b7280}.grid{stroke:#e5e7eb}.band{fill:#fde68a;opacity:.45}footer{margin-top:3rem;color:#6b7280;font-size:.85em}`;
+.tick{font-size:11px;fill:#6b7280}.grid{stroke:#e5e7eb}.band{fill:#fde68a;opacity:.45}footer{margin-top:3rem;color:#6b7280;font-size:.85em}
+.unsettled{background:#f9fafb;border-left:3px solid #d1d5db;padding:.3rem .6rem}.reason{margin:.2rem 0}.found{color:#6b7280;margin:.2rem 0}`;
 
 function rejectionReasons(byReason: Record<string, number> | undefined): string {
   const entries = Object.entries(byReason ?? {});

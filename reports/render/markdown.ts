@@ -1,5 +1,5 @@
 import type { RunResult, ScenarioResult } from '../result.ts';
-import { cell, formatClock, formatMs, formatObserved, formatRatio, STATUS_MARK } from './format.ts';
+import { cell, formatClock, formatMs, formatObserved, formatRatio, STATUS_MARK, unsettledNote } from './format.ts';
 import type { RenderContext } from './types.ts';
 
 /** summary.md: short enough for a CI step summary; the verdict first, then what failed and how to replay it. */
@@ -32,11 +32,13 @@ const EXCERPT = 6;
 function scenarioDetail(s: ScenarioResult): string[] {
   const out: string[] = [`## ${s.id}: ${STATUS_MARK[s.verdict]}`, ''];
   if (s.defects.length) out.push(`Seeded defect switched on: ${s.defects.map((d) => `\`${d}\``).join(', ')}.`, '');
-  if (s.settings.still_moving_at_end !== undefined) out.push(`The drain bound passed before the world settled: ${String(s.settings.still_moving_at_end)}.`, '');
+  const unsettled = unsettledNote(s);
+  if (unsettled) out.push(unsettled, '');
   out.push(`Replay: \`${s.replay}\``, '');
   for (const inv of s.invariants.filter((i) => i.status !== 'pass')) {
-    out.push(`### ${inv.id}: ${STATUS_MARK[inv.status]}`, '', inv.summary, '');
-    if (inv.reason) out.push(inv.reason, '');
+    out.push(`### ${inv.id}: ${STATUS_MARK[inv.status]}`, '');
+    if (inv.status === 'unknown') out.push(`Could not decide: ${inv.reason ?? inv.summary}`, '', `What it saw: ${inv.summary}`, '');
+    else out.push(inv.summary, '', ...(inv.reason ? [inv.reason, ''] : []));
     for (const a of inv.anomalies.slice(0, SHOWN)) {
       out.push(`- **${a.type}**${a.at !== undefined ? ` at ${formatClock(a.at)}` : ''}: ${a.message}${a.traceIds.length ? ` (trace ${a.traceIds.slice(0, 2).join(', ')})` : ''}`);
       // The latest entries: an excerpt ends with the operation that broke the invariant.

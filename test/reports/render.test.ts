@@ -53,12 +53,23 @@ describe('reporters', () => {
     expect(md).toContain('- … and 2611 more (result.json keeps the first 20; the replay command with --violations all keeps every one)');
     expect(md).toContain('| duplicate-shipment-events (defect no-event-dedup) | ❌ fail | 120 | 5 | 1479 |');
     expect(md).toContain('Seeded defect switched on: `no-event-dedup`.');
-    expect(md).toContain('The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.');
-    expect(md).toContain('the layer had not settled when the drain bound (20m) passed');
+    expect(md).toContain('The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST. The layer still had work in hand, so the checks that judge where the world ended could not decide.');
+    expect(md).toContain('Could not decide: the layer had not settled when the drain bound (20m) passed');
     const html = renderHtml(r, {});
     expect(html).toContain('… and 2596 more (result.json keeps the first 20; the replay command with --violations all keeps every one)');
-    expect(html).toContain('<p class="unsettled">The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST.</p>');
-    expect(html).toContain('<p class="reason">the layer had not settled when the drain bound (20m) passed</p>');
+    expect(html).toContain('<p class="unsettled">The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST. The layer still had work in hand, so the checks that judge where the world ended could not decide.</p>');
+    // An undecided invariant leads with why; what it saw comes second, so it cannot read like a pass.
+    expect(html).toContain('<p class="reason">Could not decide: the layer had not settled when the drain bound (20m) passed</p><p class="found">What it saw: ');
+    // The overview separates failed from undecided checks.
+    expect(html).toMatch(/<td>fail: [a-z-]+(, [a-z-]+)*<br>unknown: [a-z-]+/);
+    // Only parcels still with a carrier: every check stands, and the report says so.
+    const carriersOnly = passingResult();
+    carriersOnly.scenarios[0]!.settings.still_moving_at_end = '2 parcel(s) on their way with carrier-pelican';
+    expect(renderHtml(carriersOnly, {})).toContain('2 parcel(s) on their way with carrier-pelican. The layer itself had settled; what was still moving does not change any check.</p>');
+    // Backticks in a reason are code in HTML, not literal backticks.
+    const withCode = failingResult();
+    withCode.scenarios[0]!.invariants[1] = { ...withCode.scenarios[0]!.invariants[1]!, status: 'unknown', reason: 'give the scenario a longer `drain`' };
+    expect(renderHtml(withCode, {})).toContain('give the scenario a longer <code>drain</code>');
     expect(html).toContain('seeded defect <code>no-event-dedup</code> switched on');
     expect(html).toContain('<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>1479</td></tr>');
   });
