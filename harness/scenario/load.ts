@@ -61,11 +61,10 @@ function validator() {
 
 /** Reads and validates a scenario; throws ScenarioError listing every located problem. */
 /**
- * Whether a file is a fault plan (what `sim --faults` and `proxy --faults` read) rather than a
+ * Whether a parsed file is a fault plan (what `sim --faults` and `proxy --faults` read) rather than a
  * scenario: a mapping whose only field is `faults`.
  */
-export function isFaultPlanFile(file: string): boolean {
-  const source = readSource(file);
+export function isFaultPlan(source: SourceDocument): boolean {
   const root = source.value;
   return source.problems.length === 0 && root !== null && typeof root === 'object' && !Array.isArray(root) && Object.keys(root).join() === 'faults';
 }

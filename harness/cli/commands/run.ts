@@ -6,7 +6,8 @@ import { contractHashes } from '../../run/contract-hashes.ts';
 import { runScenario } from '../../run/run-scenario.ts';
 import { mapAtMost } from '../../run/at-most.ts';
 import { ScenarioPool } from '../../run/scenario-process.ts';
-import { isFaultPlanFile, listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
+import { isFaultPlan, listScenarioFiles, scenarioFromSource, ScenarioError } from '../../scenario/load.ts';
+import { readSource } from '../../../runtime/files/yaml-source.ts';
 import type { Scenario } from '../../scenario/model.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { prepareOutDir } from '../options.ts';
@@ -37,17 +38,17 @@ export function parseCommon(flags: { seed?: string; defect: string[] }): { seed:
 
 /** Every scenario under `paths` with the file it was read from; all must be valid, or none runs. */
 function loadAll(paths: string[]): Array<{ file: string; scenario: Scenario }> {
-  const listed = listScenarioFiles(paths);
+  const sources = listScenarioFiles(paths).map((file) => ({ file, source: readSource(file) }));
   // Fault plans pass `validate` too; they are inputs of sim and proxy, not scenarios to run.
-  const plans = listed.filter((file) => isFaultPlanFile(file));
-  const files = listed.filter((file) => !plans.includes(file));
+  const plans = sources.filter((s) => isFaultPlan(s.source)).map((s) => s.file);
+  const files = sources.filter((s) => !isFaultPlan(s.source));
   for (const plan of plans) process.stderr.write(`faultline: skipping ${plan}: a fault plan (for sim or proxy --faults), not a scenario\n`);
   if (files.length === 0) throw new UsageError(`no scenario files (*.yaml, *.yml, *.json) in ${paths.join(', ')}${plans.length ? ` (only fault plans: ${plans.join(', ')})` : ''}`);
   const scenarios: Array<{ file: string; scenario: Scenario }> = [];
   const problems: string[] = [];
-  for (const file of files) {
+  for (const { file, source } of files) {
     try {
-      scenarios.push({ file, scenario: loadScenario(file) });
+      scenarios.push({ file, scenario: scenarioFromSource(source) });
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       problems.push(error.message);

@@ -1,5 +1,5 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
-import { isFaultPlanFile, listScenarioFiles, loadScenario, ScenarioError } from '../../scenario/load.ts';
+import { isFaultPlan, listScenarioFiles, scenarioFromSource, ScenarioError } from '../../scenario/load.ts';
 import { readSource } from '../../../runtime/files/yaml-source.ts';
 import { FaultPlanError, planFromSource } from '../../../simulators/faults/plan.ts';
 
@@ -14,12 +14,13 @@ export default async function validate(paths: string[]): Promise<number> {
   let bad = 0;
   for (const file of files) {
     try {
-      if (isFaultPlanFile(file)) {
-        const plan = planFromSource(readSource(file));
+      const source = readSource(file);
+      if (isFaultPlan(source)) {
+        const plan = planFromSource(source);
         process.stdout.write(`ok  ${file}: fault plan (${plan.faults.length} fault(s))\n`);
         continue;
       }
-      const s = loadScenario(file);
+      const s = scenarioFromSource(source);
       process.stdout.write(`ok  ${file}: ${s.title} (${s.faults.length} fault(s), ${s.slos.length} SLO(s), ${s.invariants.length} invariant(s))\n`);
     } catch (error) {
       if (!(error instanceof ScenarioError) && !(error instanceof FaultPlanError)) throw error;
