@@ -91,8 +91,19 @@ export interface FaultOutcome {
 }
 
 export interface Counts {
+  /** Orders the storefronts submitted (each once, however often it was retried or sent twice). */
   ordersSubmitted: number;
+  /**
+   * Submitted orders the layer acknowledged (202), each once. With `ordersRefused` and
+   * `ordersUnanswered` it adds up to `ordersSubmitted`. Some are rejected later
+   * (`ordersRejectedAfterAck`) or cancelled.
+   */
   ordersAcknowledged: number;
+  /** Submitted orders refused at intake (4xx) and never acknowledged. Absent in results written before it existed. */
+  ordersRefused?: number;
+  /** Acknowledged orders the layer rejected afterwards (credit refused, out of stock…). Absent in results written before it existed. */
+  ordersRejectedAfterAck?: number;
+  /** `ordersRefused` + `ordersRejectedAfterAck`: every order that was turned down, however. */
   ordersRejected: number;
   /**
    * The rejected orders by reason, keys sorted, in the contract's rejection reasons

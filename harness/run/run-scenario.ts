@@ -306,7 +306,6 @@ class Deltas {
 function buildResult(world: World, scenario: Scenario, options: RunOptions, obs: Observations, invariants: InvariantOutcome[], series: Series, faultStatus: FaultStatus[], crashes: readonly ScheduledCrash[]): ScenarioResult {
   const totals = world.layerTotals();
   const acked = [...obs.recorder.orders.values()].filter((o) => o.acks.length > 0);
-  const ackIds = new Set(acked.flatMap((o) => o.acks.map((a) => a.orderId)));
   const bookedAt = new Map<string, number>();
   for (const so of obs.erp.salesOrders) if (!bookedAt.has(so.externalReference)) bookedAt.set(so.externalReference, so.at - obs.epoch);
   // One sample per order, from its first acknowledgement (a double submission is acknowledged twice).
@@ -402,7 +401,9 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
     faults,
     counts: {
       ordersSubmitted: submitted,
-      ordersAcknowledged: ackIds.size,
+      ordersAcknowledged: acked.length,
+      ordersRefused: refused.length,
+      ordersRejectedAfterAck: rejectedLater.length,
       ordersRejected: refused.length + rejectedLater.length,
       rejectionsByReason: tally([...refused.map((o) => asReason(problemSlug(o.refusal!) || `http-${o.refusal!.status}`)), ...rejectedLater.map((v) => v.rejection?.reason ?? 'unknown')]),
       ordersUnanswered: [...obs.recorder.orders.values()].filter((o) => o.acks.length === 0 && !o.refusal).length,

@@ -17,7 +17,7 @@ const CHARTS: Array<{ title: string; yLabel: string; perMinute?: boolean; series
   { title: 'Orders per minute', yLabel: 'orders / min', perMinute: true, series: [['ordersSubmitted', 'submitted'], ['ordersAcknowledged', 'acknowledged'], ['ordersBooked', 'booked in ERP']] },
   { title: 'Order acknowledgement latency', yLabel: 'ms', series: [['orderAckP99Ms', 'p99'], ['orderAckP50Ms', 'p50']] },
   { title: 'Backlogs', yLabel: 'items', series: [['outboxBacklog', 'outbox backlog'], ['exceptionQueueDepth', 'exception queue']] },
-  { title: 'Downstream trouble per minute', yLabel: 'responses / min', perMinute: true, series: [['retries', 'retries'], ['throttled429', '429s'], ['unavailable503', '503s']] },
+  { title: 'Downstream trouble per minute', yLabel: 'per min', perMinute: true, series: [['retries', 'calls retried'], ['throttled429', '429 responses'], ['unavailable503', '503 responses']] },
   { title: 'Inventory accuracy', yLabel: 'share', series: [['inventoryAccuracy', 'channels see the truth']] },
 ];
 
@@ -91,8 +91,7 @@ ${s.defects.length ? `<p class="defects">Run with the reference implementation's
 <p>${h(s.description)}</p>
 ${unsettledNote(s) ? `<p class="unsettled">${code(h(unsettledNote(s)!))}</p>` : ''}
 <p class="replay">Replay: <code>${h(s.replay)}</code></p>
-<table class="kv"><tr><td>orders submitted / acknowledged / booked / shipped / invoiced</td><td>${s.counts.ordersSubmitted} / ${s.counts.ordersAcknowledged} / ${s.counts.ordersBooked} / ${s.counts.ordersShipped} / ${s.counts.ordersInvoiced}</td></tr>
-${s.counts.ordersUnanswered ? `<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>${s.counts.ordersUnanswered}</td></tr>\n` : ''}<tr><td>orders rejected (refused at intake, or rejected after acknowledgement)${s.counts.rejectionsByReason ? ', by reason' : ''}</td><td>${s.counts.ordersRejected}${rejectionReasons(s.counts.rejectionsByReason)}</td></tr>
+<table class="kv">${funnelRows(s.counts)}
 <tr><td>ack latency p50 / p99 / max</td><td>${formatMs(m.orderAckLatencyMs.p50)} / ${formatMs(m.orderAckLatencyMs.p99)} / ${formatMs(m.orderAckLatencyMs.max)}</td></tr>
 <tr><td>ERP posting lag p50 / p99</td><td>${formatMs(m.erpPostingLagMs.p50)} / ${formatMs(m.erpPostingLagMs.p99)}</td></tr>
 <tr><td>invoice delay p50 / p99</td><td>${formatMs(m.invoiceDelayMs.p50)} / ${formatMs(m.invoiceDelayMs.p99)}</td></tr>
@@ -116,6 +115,20 @@ code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}.replay code{user-sel
 .charts{display:grid;grid-template-columns:1fr;gap:.5rem}svg{max-width:100%;height:auto}.chart-title{font-weight:600;font-size:13px}
 .tick{font-size:11px;fill:#6b7280}.grid{stroke:#e5e7eb}.band{fill:#fde68a;opacity:.45}footer{margin-top:3rem;color:#6b7280;font-size:.85em}
 .unsettled{background:#f9fafb;border-left:3px solid #d1d5db;padding:.3rem .6rem}.reason{margin:.2rem 0}.found{color:#6b7280;margin:.2rem 0}`;
+
+/** The order funnel: how submitted orders split, then what became of the acknowledged ones. Older results lack the split. */
+function funnelRows(c: ScenarioResult['counts']): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const split =
+    c.ordersRefused !== undefined && c.ordersUnanswered !== undefined
+      ? `<tr><td>orders submitted = acknowledged + refused at intake + left unanswered<br><small>unanswered: the storefront gave up, its retries ran out on 429s, 503s or timeouts</small></td><td>${n(c.ordersSubmitted)} = ${n(c.ordersAcknowledged)} + ${n(c.ordersRefused)} + ${n(c.ordersUnanswered)}</td></tr>`
+      : `<tr><td>orders submitted / acknowledged</td><td>${n(c.ordersSubmitted)} / ${n(c.ordersAcknowledged)}</td></tr>` +
+        (c.ordersUnanswered !== undefined ? `\n<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>${n(c.ordersUnanswered)}</td></tr>` : '');
+  const later = c.ordersRejectedAfterAck !== undefined;
+  return `${split}
+<tr><td>of the acknowledged: booked in the ERP / shipped / invoiced / cancelled${later ? ' / rejected later' : ''}</td><td>${[c.ordersBooked, c.ordersShipped, c.ordersInvoiced, c.ordersCancelled, ...(later ? [c.ordersRejectedAfterAck!] : [])].map(n).join(' / ')}</td></tr>
+<tr><td>orders turned down (refused at intake or rejected later)${c.rejectionsByReason ? ', by reason' : ''}</td><td>${n(c.ordersRejected)}${rejectionReasons(c.rejectionsByReason)}</td></tr>`;
+}
 
 function rejectionReasons(byReason: Record<string, number> | undefined): string {
   const entries = Object.entries(byReason ?? {});

@@ -12,17 +12,24 @@ export function renderMarkdown(result: RunResult, ctx: RenderContext): string {
       (ctx.wallMs !== undefined ? ` · ${formatMs(ctx.wallMs)} wall time` : ''),
     '',
   );
-  lines.push('| scenario | verdict | orders acked | rejected | unanswered | ack p99 | ERP lag p99 | invariants | SLOs | wall |', '|---|---|---|---|---|---|---|---|---|---|');
+  // submitted = acked + refused + unanswered: each order lands in exactly one of the three.
+  lines.push('| scenario | verdict | orders | acked | refused | unanswered | ack p99 | ERP lag p99 | invariants | SLOs | wall |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of result.scenarios) {
     const inv = s.invariants.filter((i) => i.status === 'pass').length;
     const slo = s.slos.filter((i) => i.status === 'pass').length;
     lines.push(
-      `| ${cell(s.id)}${s.defects.length ? ` (defect ${cell(s.defects.join(', '))})` : ''} | ${STATUS_MARK[s.verdict]} | ${s.counts.ordersAcknowledged} | ${s.counts.ordersRejected} | ${s.counts.ordersUnanswered ?? '–'} | ${formatMs(s.metrics.orderAckLatencyMs.p99)} | ${formatMs(s.metrics.erpPostingLagMs.p99)} | ${inv}/${s.invariants.length} | ${slo}/${s.slos.length} | ${formatMs(ctx.scenarioWallMs?.[s.id])} |`,
+      `| ${cell(s.id)}${s.defects.length ? ` (defect ${cell(s.defects.join(', '))})` : ''} | ${STATUS_MARK[s.verdict]} | ${s.counts.ordersSubmitted} | ${s.counts.ordersAcknowledged} | ${s.counts.ordersRefused ?? '–'} | ${s.counts.ordersUnanswered ?? '–'} | ${formatMs(s.metrics.orderAckLatencyMs.p99)} | ${formatMs(s.metrics.erpPostingLagMs.p99)} | ${inv}/${s.invariants.length} | ${slo}/${s.slos.length} | ${formatMs(ctx.scenarioWallMs?.[s.id])} |`,
     );
   }
   lines.push('');
   for (const s of failing) lines.push(...scenarioDetail(s));
   return lines.join('\n') + '\n';
+}
+
+/** What became of the orders, in one line. */
+function funnelLine(c: ScenarioResult['counts']): string {
+  const later = c.ordersRejectedAfterAck !== undefined ? `, ${c.ordersRejectedAfterAck} rejected later` : '';
+  return `Orders: ${c.ordersSubmitted} submitted, ${c.ordersAcknowledged} acknowledged (${c.ordersBooked} booked in the ERP, ${c.ordersShipped} shipped, ${c.ordersInvoiced} invoiced, ${c.ordersCancelled} cancelled${later})${c.ordersRefused !== undefined ? `, ${c.ordersRefused} refused at intake` : ''}${c.ordersUnanswered !== undefined ? `, ${c.ordersUnanswered} unanswered` : ''}.`;
 }
 
 /** Anomalies per invariant, and history entries per anomaly, that fit a CI step summary. */
@@ -35,6 +42,7 @@ function scenarioDetail(s: ScenarioResult): string[] {
   const unsettled = unsettledNote(s);
   if (unsettled) out.push(unsettled, '');
   out.push(`Replay: \`${s.replay}\``, '');
+  out.push(funnelLine(s.counts), '');
   for (const inv of s.invariants.filter((i) => i.status !== 'pass')) {
     out.push(`### ${inv.id}: ${STATUS_MARK[inv.status]}`, '');
     if (inv.status === 'unknown') out.push(`Could not decide: ${inv.reason ?? inv.summary}`, '', `What it saw: ${inv.summary}`, '');

@@ -58,6 +58,8 @@ export function lineChart(o: LineChartOptions): string {
     const t = (tMax * i) / 4;
     parts.push(`<text x="${r(x(t))}" y="${height - 14}" text-anchor="middle" class="tick">${formatClock(t)}</text>`);
   }
+  // Simulated time, not wall time: a reader comparing with a CI log's timestamps should not have to guess.
+  parts.push(`<text x="${r(pad.left + plotW / 2)}" y="${height - 1}" text-anchor="middle" class="tick">simulated time since the scenario started (h:mm:ss)</text>`);
   if (o.yLabel) parts.push(`<text x="12" y="${r(pad.top + plotH / 2)}" transform="rotate(-90 12 ${r(pad.top + plotH / 2)})" text-anchor="middle" class="tick">${escapeXml(o.yLabel)}</text>`);
   o.series.forEach((s, i) => {
     const points = s.values.map((v, k) => (Number.isFinite(v) ? `${r(x(o.t[k] ?? 0))},${r(y(v))}` : '')).filter(Boolean);

@@ -28,8 +28,8 @@ describe('reporters', () => {
     const md = renderMarkdown(failingResult(), { wallMs: 4200, scenarioWallMs: { 'baseline-steady-state': 2100 } });
     expect(md.split('\n')[0]).toBe('# faultline: ❌ fail');
     expect(md).toContain('2 scenario(s), 1 not passing · faultline 0.1.0 · 4.20 s wall time');
-    expect(md).toContain('| scenario | verdict | orders acked | rejected | unanswered | ack p99 |');
-    expect(md).toContain('| baseline-steady-state | ✅ pass | 120 | 5 | – | 120 ms |'); // a result from before the count existed
+    expect(md).toContain('| scenario | verdict | orders | acked | refused | unanswered | ack p99 |');
+    expect(md).toContain('| baseline-steady-state | ✅ pass | 125 | 120 | – | – | 120 ms |'); // a result from before the split existed
     expect(md).toContain('## duplicate-shipment-events: ❌ fail');
     expect(md).not.toContain('## baseline-steady-state');
     expect(md).toContain('Replay: `npx faultline run scenarios/duplicate-shipment-events.yaml --seed 7 --defect no-event-dedup`');
@@ -51,7 +51,7 @@ describe('reporters', () => {
     expect(md).toContain('  - … 3 earlier entries\n  - `0:00:04` channel event in_transit');
     expect(md).toContain('  - `0:00:09` channel event out_for_delivery');
     expect(md).toContain('- … and 2611 more (result.json keeps the first 20; the replay command with --violations all keeps every one)');
-    expect(md).toContain('| duplicate-shipment-events (defect no-event-dedup) | ❌ fail | 120 | 5 | 1479 |');
+    expect(md).toContain('| duplicate-shipment-events (defect no-event-dedup) | ❌ fail | 125 | 120 | – | 1479 |');
     expect(md).toContain('Seeded defect switched on: `no-event-dedup`.');
     expect(md).toContain('The drain bound passed before the world settled: 334 fulfillment order(s) still open at DC-EAST. The layer still had work in hand, so the checks that judge where the world ended could not decide.');
     expect(md).toContain('Could not decide: the layer had not settled when the drain bound (20m) passed');
@@ -71,7 +71,7 @@ describe('reporters', () => {
     withCode.scenarios[0]!.invariants[1] = { ...withCode.scenarios[0]!.invariants[1]!, status: 'unknown', reason: 'give the scenario a longer `drain`' };
     expect(renderHtml(withCode, {})).toContain('give the scenario a longer <code>drain</code>');
     expect(html).toContain('seeded defect <code>no-event-dedup</code> switched on');
-    expect(html).toContain('<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>1479</td></tr>');
+    expect(html).toContain('<tr><td>orders left unanswered (the storefront gave up: its retries ran out on 429s, 503s or timeouts)</td><td>1,479</td></tr>'); // a result from before the split existed
   });
 
   it('charts: counts per sampling interval are drawn per minute, and tick labels are not rounded to other values', () => {
@@ -93,10 +93,24 @@ describe('reporters', () => {
     expect(html).not.toMatch(/<script|<link |src="http/);
     expect(html).toContain('<svg');
     expect(html).toContain('<rect x="'); // a fault band
+    expect(html).toContain('>simulated time since the scenario started (h:mm:ss)</text>'); // the x axis is virtual time, not wall time
     expect(html).toContain('<title>downtime on erp</title>');
     expect(html).toContain('1 of 120 acknowledged orders lost &lt;&amp;&gt;');
-    expect(html).toContain('<tr><td>orders rejected (refused at intake, or rejected after acknowledgement), by reason</td><td>5: credit-refused 2, insufficient&lt;stock&gt; 3</td></tr>');
+    expect(html).toContain('<tr><td>orders turned down (refused at intake or rejected later), by reason</td><td>5: credit-refused 2, insufficient&lt;stock&gt; 3</td></tr>');
+    expect(html).toContain('<tr><td>orders submitted / acknowledged</td><td>125 / 120</td></tr>'); // a result from before the split existed
     expect(renderHtml(passingResult(), {})).toContain('Release verdict: PASS');
+  });
+
+  it('html and markdown: submitted orders split into acknowledged, refused and unanswered, adding up; then what became of the acknowledged', () => {
+    const r = failingResult();
+    const s = r.scenarios.find((x) => x.verdict === 'fail')!;
+    s.counts = { ...s.counts, ordersSubmitted: 7123, ordersAcknowledged: 4190, ordersRefused: 2930, ordersUnanswered: 3, ordersRejectedAfterAck: 17, ordersRejected: 2947, ordersCancelled: 12, ordersBooked: 4160, ordersShipped: 4100, ordersInvoiced: 4090 };
+    const html = renderHtml(r, {});
+    expect(html).toContain('<td>7,123 = 4,190 + 2,930 + 3</td>');
+    expect(html).toContain('<tr><td>of the acknowledged: booked in the ERP / shipped / invoiced / cancelled / rejected later</td><td>4,160 / 4,100 / 4,090 / 12 / 17</td></tr>');
+    const md = renderMarkdown(r, {});
+    expect(md).toContain('| ❌ fail | 7123 | 4190 | 2930 | 3 |');
+    expect(md).toContain('Orders: 7123 submitted, 4190 acknowledged (4160 booked in the ERP, 4100 shipped, 4090 invoiced, 12 cancelled, 17 rejected later), 2930 refused at intake, 3 unanswered.');
   });
 
   it('writes every requested report atomically, and is deterministic', async () => {
