@@ -1,5 +1,6 @@
 import { resultOf, type Anomaly, type CheckResult } from './checker.ts';
 import type { CheckContext } from './context.ts';
+import { formatMs } from '../../reports/render/format.ts';
 import { fmt } from './no-lost-orders.ts';
 
 /**
@@ -9,10 +10,13 @@ import { fmt } from './no-lost-orders.ts';
 export function checkInventoryConverges(ctx: CheckContext): CheckResult {
   const { healAtMs, scenario } = ctx.obs;
   const bound = scenario.inventoryConvergenceMs;
+  // The clock time the bound counts from: the fault phase's end, when the workload stops and every
+  // fault is healed (a fault's own window may have closed earlier). Durations read as durations.
+  const healed = `the fault phase ended at ${fmt(healAtMs)}`;
   const after = ctx.obs.availability.filter((s) => s.at >= healAtMs);
   const last = after.at(-1);
   if (!last) {
-    return { id: 'inventory-converges', valid: 'unknown', summary: 'no availability sample after the faults healed', anomalyTypes: [], anomalies: [], anomalyCount: 0, reason: 'the run ended before a sample was taken' };
+    return { id: 'inventory-converges', valid: 'unknown', summary: `no availability sample after ${healed}`, anomalyTypes: [], anomalies: [], anomalyCount: 0, reason: 'the run ended before a sample was taken' };
   }
   // The first sample from which every later sample matches the truth.
   let convergedAt: number | undefined;
@@ -32,7 +36,7 @@ export function checkInventoryConverges(ctx: CheckContext): CheckResult {
     const before = after.filter((s) => s.at < convergedAt!).at(-1)!;
     anomalies.push({
       type: 'converged-late',
-      message: `availability matched the WMS only at ${fmt(convergedAt)}, ${fmt(convergedAt - healAtMs)} after the faults healed (bound ${fmt(bound)}); at ${fmt(before.at)}: ${mismatchText(before)}`,
+      message: `availability matched the WMS only at ${fmt(convergedAt)}, ${formatMs(convergedAt - healAtMs)} after ${healed} (bound ${formatMs(bound)}); at ${fmt(before.at)}: ${mismatchText(before)}`,
       subject: {},
       traceIds: [],
       at: convergedAt,
@@ -42,7 +46,9 @@ export function checkInventoryConverges(ctx: CheckContext): CheckResult {
   return resultOf(
     'inventory-converges',
     anomalies,
-    `availability matched the WMS on every position ${convergedAt !== undefined ? `${fmt(Math.max(0, convergedAt - healAtMs))} after the faults healed` : ''} (bound ${fmt(bound)})`,
+    convergedAt !== undefined
+      ? `availability matched the WMS on every position from ${fmt(convergedAt)}, ${formatMs(Math.max(0, convergedAt - healAtMs))} after ${healed} (bound ${formatMs(bound)})`
+      : `availability still differed from the WMS at the end of the run, ${fmt(last.at)} (bound ${formatMs(bound)} after ${healed})`,
     () => 'availability did not converge to the WMS truth within the bound',
   );
 }
