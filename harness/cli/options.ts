@@ -1,4 +1,5 @@
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from './exit-codes.ts';
 
 /** Option values shared by the commands that serve or call HTTP: checked once, same messages. */
@@ -27,7 +28,7 @@ export function parseUrl(flag: string, text: string): URL {
  */
 export async function prepareOutDir(dir: string, flag = '--out'): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirs(resolve(dir));
     await access(dir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -36,7 +37,28 @@ export async function prepareOutDir(dir: string, flag = '--out'): Promise<void> 
         ? 'a file is in the way (it or a parent is not a directory)'
         : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
           ? 'not writable here'
-          : ((error as Error).message ?? String(error));
+          : code === 'ENOENT'
+            ? 'no directory can be made there'
+            : ((error as Error).message ?? String(error));
     throw new UsageError(`${flag} ${dir}: cannot write reports there: ${why}`);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node's `recursive: true` never returns for a path under /proc
+ * (it retries the ENOENT forever), which would hang a run before its first line.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!(await stat(dir)).isDirectory()) throw error;
+      return;
+    }
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeDirs(dirname(dir));
+    await mkdir(dir); // once: a parent that exists and still refuses gives its own error
   }
 }
