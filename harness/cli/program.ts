@@ -122,7 +122,8 @@ export function buildProgram(): Command {
     .option('--provider-states-url <url>', 'state set-up endpoint (default: <base-url>/_faultline/provider-states when it answers)')
     .option('--pact <path>', 'a pact file or directory (default: contracts/pacts)')
     .option('--header <name: value>', 'header sent with every request, e.g. credentials the pacts leave to the provider (repeatable)', collect, [])
-    .option('--junit <file>', 'write a JUnit report here', 'reports/out/pact-verify.junit.xml')
+    .option('--timeout <seconds>', 'how long each request may take before it fails', '10')
+    .option('--junit <file>', 'write a JUnit report here (also when verification cannot run: one errored case says why)', 'reports/out/pact-verify.junit.xml')
     .action(lazy(() => import('./commands/verify.ts')));
 
   const contracts = program.command('contracts').description('contract tools');

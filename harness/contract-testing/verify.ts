@@ -166,17 +166,25 @@ export async function verifyProvider(options: VerifyOptions): Promise<Verificati
   }
   if (code !== 0 && code !== 1) throw new Error(`the Pact verifier could not run (code ${code}); its output: ${(raw.output ?? []).join('\n')}`);
   const report = buildReport(options, raw, code === 0);
-  if (options.providerStatesUrl) await explainStateFailures(report, options.providerStatesUrl);
+  if (options.providerStatesUrl) await explainStateFailures(report, options.providerStatesUrl, options.headers ?? {});
+  explainTimeouts(report, options.timeoutMs ?? 10_000);
   return report;
 }
+
+/** The call Pact makes to the state-change URL for an interaction that names no state: answer 200. */
+export const EMPTY_STATE = { state: '', params: {}, action: 'setup' } as const;
+
+const STATE_FAILED = /state change/i;
 
 /**
  * The verifier only says "One or more of the setup state change handlers has failed"; the
  * provider's answer (which state, and why) is what a vendor needs. For each interaction that
- * failed so, ask the state-change URL again, state by state, and add its answer to the mismatches.
+ * failed so, ask the state-change URL again, state by state (the empty state for an interaction
+ * without one), with the same headers, and add its answer to the mismatches. A state set up only
+ * to ask is torn down again, so the question leaves no state behind.
  */
-async function explainStateFailures(report: VerificationReport, url: string): Promise<void> {
-  const failed = report.interactions.filter((i) => !i.passed && i.mismatches.some((m) => /state change/i.test(m)));
+async function explainStateFailures(report: VerificationReport, url: string, headers: Record<string, string>): Promise<void> {
+  const failed = report.interactions.filter((i) => !i.passed && i.mismatches.some((m) => STATE_FAILED.test(m)));
   if (failed.length === 0) return;
   const pactStates = new Map<string, Array<{ name: string; params?: unknown }>>();
   for (const file of report.files) {
@@ -184,17 +192,26 @@ async function explainStateFailures(report: VerificationReport, url: string): Pr
     for (const i of json.interactions ?? []) pactStates.set(`${file}\u0000${i.description}`, (i.providerStates ?? []).filter((s): s is { name: string; params?: unknown } => typeof s.name === 'string'));
   }
   for (const i of failed) {
-    for (const state of pactStates.get(`${i.file}\u0000${i.description}`) ?? []) {
-      const why = await stateRefusal(url, state);
-      if (why) i.mismatches.push(`provider state "${state.name}" could not be set: ${why}`);
+    const states = pactStates.get(`${i.file}\u0000${i.description}`) ?? [];
+    for (const state of states.length > 0 ? states : [{ name: '' }]) {
+      const why = await callState(url, headers, state, 'setup');
+      if (why === undefined) {
+        await callState(url, headers, state, 'teardown');
+        continue;
+      }
+      i.mismatches.push(
+        state.name === ''
+          ? `provider state endpoint refused the empty state Pact sends for an interaction without one: ${why} (answer 200 to a state of "")`
+          : `provider state "${state.name}" could not be set: ${why}`,
+      );
     }
   }
 }
 
-/** The state-change URL's refusal of `state` in one line, or undefined when it accepts it. */
-async function stateRefusal(url: string, state: { name: string; params?: unknown }): Promise<string | undefined> {
+/** The state-change URL's refusal in one line, or undefined when it accepts the call. */
+async function callState(url: string, headers: Record<string, string>, state: { name: string; params?: unknown }, action: 'setup' | 'teardown'): Promise<string | undefined> {
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: state.name, params: state.params ?? {}, action: 'setup' }), signal: AbortSignal.timeout(5000) });
+    const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ state: state.name, params: state.params ?? {}, action }), signal: AbortSignal.timeout(5000) });
     const text = await res.text();
     if (res.ok) return undefined;
     let detail = text.slice(0, 300);
@@ -208,6 +225,14 @@ async function stateRefusal(url: string, state: { name: string; params?: unknown
     return `${res.status} ${detail}`.trim();
   } catch (error) {
     return `no answer from ${url} (${(error as Error).message})`;
+  }
+}
+
+/** The verifier says "error sending request" for a request that ran out of time; say that it did. */
+function explainTimeouts(report: VerificationReport, timeoutMs: number): void {
+  for (const i of report.interactions) {
+    if (i.passed || i.durationMs === undefined || i.durationMs < timeoutMs * 0.95) continue;
+    i.mismatches = i.mismatches.map((m) => (/error sending request/i.test(m) ? `no answer within ${timeoutMs / 1000} s, the limit per request (--timeout raises it): ${m}` : m));
   }
 }
 
@@ -319,27 +344,41 @@ export function renderJunit(report: VerificationReport): string {
   const suites: string[] = [];
   let tests = 0;
   let failures = 0;
+  let setUpErrors = 0;
   for (const file of report.files) {
     const cases = report.interactions.filter((i) => i.file === file);
-    const f = cases.filter((c) => !c.passed).length;
+    const f = cases.filter((c) => !c.passed && !setUpFailed(c)).length;
+    const e = cases.filter((c) => !c.passed && setUpFailed(c)).length;
     tests += cases.length;
     failures += f;
+    setUpErrors += e;
     const consumer = cases[0]?.consumer ?? 'unknown';
     const body = cases
       .map((c) => {
         const time = c.durationMs !== undefined ? ` time="${(c.durationMs / 1000).toFixed(3)}"` : '';
         const name = `${c.description} (${c.request})`;
-        const failure = c.passed ? '' : `<failure message="${escapeXml(c.mismatches[0] ?? 'did not verify')}" type="pact">${escapeXml([...(c.states.length ? [`given ${c.states.join(' and ')}`] : []), ...c.mismatches].join('\n'))}</failure>`;
+        // A state that could not be set is a set-up problem (error), not a mismatch (failure).
+        const element = c.passed ? '' : setUpFailed(c) ? 'error' : 'failure';
+        const message = setUpFailed(c) ? (c.mismatches.find((m) => !STATE_FAILED.test(m)) ?? c.mismatches[0]) : c.mismatches[0];
+        const failure = c.passed ? '' : `<${element} message="${escapeXml(message ?? 'did not verify')}" type="${element === 'error' ? 'provider-state' : 'pact'}">${escapeXml([...(c.states.length ? [`given ${c.states.join(' and ')}`] : []), ...c.mismatches].join('\n'))}</${element}>`;
         return `    <testcase classname="pact.${escapeXml(consumer)}.${escapeXml(report.provider)}" name="${escapeXml(name)}"${time}>${failure}</testcase>`;
       })
       .join('\n');
     suites.push(
-      `  <testsuite name="${escapeXml(`${consumer} → ${report.provider}`)}" tests="${cases.length}" failures="${f}" errors="0">\n` +
+      `  <testsuite name="${escapeXml(`${consumer} → ${report.provider}`)}" tests="${cases.length}" failures="${f}" errors="${e}">\n` +
         `    <properties>\n      <property name="pact" value="${escapeXml(file)}"/>\n      <property name="baseUrl" value="${escapeXml(report.baseUrl)}"/>\n    </properties>\n` +
         `${body}\n  </testsuite>`,
     );
   }
   const errors = report.errors.length;
   const extra = errors > 0 ? `\n  <testsuite name="verifier" tests="${errors}" failures="0" errors="${errors}">\n${report.errors.map((e, n) => `    <testcase classname="pact.verifier" name="problem ${n + 1}"><error message="${escapeXml(e)}"/></testcase>`).join('\n')}\n  </testsuite>` : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="faultline verify ${escapeXml(report.provider)}" tests="${tests + errors}" failures="${failures}" errors="${errors}">\n${suites.join('\n')}${extra}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="faultline verify ${escapeXml(report.provider)}" tests="${tests + errors}" failures="${failures}" errors="${errors + setUpErrors}">\n${suites.join('\n')}${extra}\n</testsuites>\n`;
+}
+
+const setUpFailed = (c: InteractionResult): boolean => c.mismatches.some((m) => STATE_FAILED.test(m));
+
+/** JUnit for a verification that could not run (unreachable service, unreadable pact): one errored case saying why. */
+export function renderJunitError(provider: string, reason: string): string {
+  const name = escapeXml(provider);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="faultline verify ${name}" tests="1" failures="0" errors="1">\n  <testsuite name="verifier" tests="1" failures="0" errors="1">\n    <testcase classname="pact.verifier" name="verify ${name}"><error message="${escapeXml(reason)}" type="usage"/></testcase>\n  </testsuite>\n</testsuites>\n`;
 }

@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { PROVIDER_STATES_PATH } from '../../contract-testing/provider-states.ts';
-import { renderJunit, renderSummary, selectPacts, verifyProvider, VerifyUsageError } from '../../contract-testing/verify.ts';
+import { EMPTY_STATE, renderJunit, renderJunitError, renderSummary, selectPacts, verifyProvider, VerifyUsageError } from '../../contract-testing/verify.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import { parseUrl } from '../options.ts';
 
@@ -14,6 +14,7 @@ export interface VerifyOptions {
   pact?: string;
   junit: string;
   header?: string[];
+  timeout?: string;
 }
 
 /** The pacts faultline ships: what the integration layer expects of each provider. */
@@ -21,15 +22,27 @@ const BUNDLED_PACTS = fileURLToPath(new URL('../../../contracts/pacts', import.m
 
 /**
  * `faultline verify --provider NAME --base-url URL [--provider-states-url URL] [--pact FILE|DIR]
- * [--header 'Name: value'] [--junit FILE]`: verifies the provider's HTTP pacts against a running
+ * [--header 'Name: value'] [--timeout SECONDS] [--junit FILE]`: verifies the provider's HTTP pacts against a running
  * service (the vendor path). Exit 0 when every interaction verifies, 1 on a mismatch, 2 for an
  * unknown provider, a pact that cannot be read, an unreachable URL or another usage error.
  */
 export default async function verify(options: VerifyOptions): Promise<number> {
   // faultline does not report usage to Pact's maintainers on the user's behalf.
   process.env.PACT_DO_NOT_TRACK ??= 'true';
+  const junit = resolve(options.junit);
+  try {
+    return await verifyAndReport(options, junit);
+  } catch (error) {
+    // A CI step that publishes the JUnit file must not show an earlier run's green result.
+    if (error instanceof UsageError) writeJunit(junit, options.junit, renderJunitError(options.provider, error.message), false);
+    throw error;
+  }
+}
+
+async function verifyAndReport(options: VerifyOptions, junit: string): Promise<number> {
   const base = parseUrl('--base-url', options.baseUrl);
   const headers = parseHeaders(options.header ?? []);
+  const timeoutMs = parseTimeout(options.timeout ?? '10');
   const pactPath = options.pact ?? displayPath(BUNDLED_PACTS);
   let selected;
   try {
@@ -39,34 +52,48 @@ export default async function verify(options: VerifyOptions): Promise<number> {
     throw error;
   }
 
-  const reached = await probe(base.href, headers);
+  const reached = await probe(base.href, headers, timeoutMs);
   if (!reached.ok) throw new UsageError(`cannot reach the provider at ${base.href}: ${reached.reason}`);
   let statesUrl: string | undefined;
   if (options.providerStatesUrl !== undefined) {
     const url = parseUrl('--provider-states-url', options.providerStatesUrl);
-    const states = await probe(url.href, headers);
+    const states = await probe(url.href, headers, timeoutMs, 'POST');
     if (!states.ok) throw new UsageError(`cannot reach the provider-state endpoint ${url.href}: ${states.reason}`);
     statesUrl = url.href;
   } else {
+    // Asked the way the verifier will ask it (the empty state Pact sends for an interaction
+    // without one, a no-op), so an endpoint that takes only POST is found.
     const candidate = new URL(PROVIDER_STATES_PATH.slice(1), base.href.endsWith('/') ? base.href : `${base.href}/`).href;
-    const states = await probe(candidate, headers);
-    if (states.ok && states.status !== 404 && states.status !== 501) statesUrl = candidate;
+    const states = await probe(candidate, headers, timeoutMs, 'POST');
+    if (states.ok && states.status !== 404 && states.status !== 405 && states.status !== 501) statesUrl = candidate;
   }
-  if (!statesUrl) process.stderr.write(`faultline: no provider-state endpoint (${PROVIDER_STATES_PATH} does not answer and --provider-states-url is not given): interactions run without setting their provider states\n`);
+  if (!statesUrl) process.stderr.write(`faultline: no provider-state endpoint (POST ${PROVIDER_STATES_PATH} answers 404, 405 or 501, or nothing, and --provider-states-url is not given): interactions run without setting their provider states\n`);
 
-  const report = await verifyProvider({ provider: options.provider, baseUrl: base.href.replace(/\/$/, ''), ...(statesUrl ? { providerStatesUrl: statesUrl } : {}), pacts: selected.files, headers });
+  const report = await verifyProvider({ provider: options.provider, baseUrl: base.href.replace(/\/$/, ''), ...(statesUrl ? { providerStatesUrl: statesUrl } : {}), pacts: selected.files, headers, timeoutMs });
   process.stdout.write(`\n${renderSummary(report)}`);
-  const junit = resolve(options.junit);
-  try {
-    mkdirSync(dirname(junit), { recursive: true });
-    writeFileSync(junit, renderJunit(report));
-    process.stdout.write(`JUnit: ${displayPath(junit)}\n`);
-  } catch (error) {
-    throw new UsageError(`cannot write the JUnit report to ${options.junit}: ${(error as Error).message}`);
-  }
+  writeJunit(junit, options.junit, renderJunit(report), true);
   return report.passed ? EXIT.ok : EXIT.failed;
 }
 
+function writeJunit(path: string, asGiven: string, xml: string, announce: boolean): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.${process.pid}.tmp`, xml);
+    renameSync(`${path}.${process.pid}.tmp`, path);
+    if (announce) process.stdout.write(`JUnit: ${displayPath(path)}\n`);
+  } catch (error) {
+    if (announce) throw new UsageError(`cannot write the JUnit report to ${asGiven}: ${(error as Error).message}`);
+    // Reporting why verification could not run: the usage error says more than this would.
+  }
+}
+
+/** `--timeout 30` (seconds; `30s`, `1m` and `500ms` read as written). */
+function parseTimeout(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : Number.NaN;
+  if (!(ms >= 1) || ms > 3_600_000) throw new UsageError(`--timeout takes seconds per request, such as 10 or 30s (at most 1h), got "${text}"`);
+  return ms;
+}
 
 /** `--header 'Authorization: Bearer abc'` → `{ Authorization: 'Bearer abc' }`. */
 function parseHeaders(list: string[]): Record<string, string> {
@@ -80,10 +107,19 @@ function parseHeaders(list: string[]): Record<string, string> {
   return out;
 }
 
-/** Whether anything answers HTTP at `url` (any status counts), within 5 s. */
-async function probe(url: string, headers: Record<string, string>): Promise<{ ok: true; status: number } | { ok: false; reason: string }> {
+/**
+ * Whether anything answers HTTP at `url` (any status counts) within the per-request timeout. A
+ * POST sends the verifier's own no-op: the empty provider state.
+ */
+async function probe(url: string, headers: Record<string, string>, timeoutMs: number, method: 'GET' | 'POST' = 'GET'): Promise<{ ok: true; status: number } | { ok: false; reason: string }> {
+  const within = timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
   try {
-    const res = await request(url, { method: 'GET', headers, signal: AbortSignal.timeout(5000) });
+    const res = await request(url, {
+      method,
+      headers: method === 'POST' ? { ...headers, 'content-type': 'application/json' } : headers,
+      ...(method === 'POST' ? { body: JSON.stringify(EMPTY_STATE) } : {}),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await res.body.dump();
     return { ok: true, status: res.statusCode };
   } catch (error) {
@@ -91,7 +127,8 @@ async function probe(url: string, headers: Record<string, string>): Promise<{ ok
     const code = e.code ?? e.cause?.code;
     if (code === 'ECONNREFUSED') return { ok: false, reason: 'connection refused (is the service running on that port?)' };
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { ok: false, reason: 'the host name does not resolve' };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'UND_ERR_CONNECT_TIMEOUT') return { ok: false, reason: 'no answer within 5 s' };
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return { ok: false, reason: `no connection within ${within}` };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return { ok: false, reason: `it took the connection but sent no answer to ${method} within ${within} (--timeout sets the limit)` };
     return { ok: false, reason: e.message ?? String(error) };
   }
 }

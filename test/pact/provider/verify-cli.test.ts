@@ -1,6 +1,8 @@
 // The vendor path: `faultline verify` run as a vendor would, against `faultline sim wms` standing
 // in for the vendor's WMS — once as the contracts say, once with a contract-breaking fault.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -96,6 +98,49 @@ describe('faultline verify', () => {
     expect(plain(withToken.stdout)).not.toContain('hint:');
   });
 
+  it("against a vendor's own service: a POST-only state endpoint is found, its refusal of Pact's empty state is named, the diagnosis sends the same headers and tears down, a timed-out request says so", async () => {
+    const calls: Array<{ state: string; action: string; key: IncomingHttpHeaders[string] }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.url === '/_faultline/provider-states') {
+          if (req.method !== 'POST') return void res.writeHead(404).end(); // answers only the protocol's POST
+          const b = JSON.parse(body) as { state: string; action: string };
+          calls.push({ state: b.state, action: b.action, key: req.headers['x-api-key'] });
+          if (req.headers['x-api-key'] !== 'vendor-key') return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"detail":"X-Api-Key missing"}');
+          if (b.state === '') return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"detail":"I do not know the state \\"\\""}');
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        }
+        if (req.url === '/') return void res.writeHead(200).end('vendor');
+        setTimeout(() => res.writeHead(500).end(), 2500).unref(); // slower than --timeout 1
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const junit = join(dir, 'vendor.junit.xml');
+      const run = await faultline(['verify', '--provider', 'carrier-swift', '--base-url', url, '--header', 'X-Api-Key: vendor-key', '--timeout', '1', '--junit', junit]);
+      const out = plain(run.stdout);
+      expect(run.code, out + run.stderr).toBe(1);
+      expect(run.stderr).not.toContain('no provider-state endpoint');
+      expect(out).toContain(`provider states: ${url}/_faultline/provider-states`);
+      expect(out).toContain('provider state endpoint refused the empty state Pact sends for an interaction without one: 400 I do not know the state "" (answer 200 to a state of "")');
+      expect(out).toMatch(/no answer within 1 s, the limit per request \(--timeout raises it\)/);
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.every((c) => c.key === 'vendor-key')).toBe(true); // the diagnosis too
+      for (const state of new Set(calls.filter((c) => c.state !== '').map((c) => c.state))) {
+        expect(calls.filter((c) => c.state === state && c.action === 'teardown').length, state).toBe(calls.filter((c) => c.state === state && c.action === 'setup').length);
+      }
+      const xml = readFileSync(junit, 'utf8');
+      expect(xml).toContain('<error message="provider state endpoint refused the empty state'); // set-up, not a mismatch
+      expect(xml).toMatch(/<testsuite name="integration-layer → carrier-swift" tests="3" failures="1" errors="2">/);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('usage errors: one sentence naming the provider, file or URL, exit 2, no stack trace', async () => {
     const bad = join(dir, 'broken.json');
     writeFileSync(bad, '{\n  "consumer": { "name": "integration-layer" },\n  "provider": { "name": "wms" }\n  "interactions": []\n}\n');
@@ -113,5 +158,10 @@ describe('faultline verify', () => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
+    // The JUnit file says why it could not run, in place of an earlier run's green result.
+    const junit = join(dir, 'stale.junit.xml');
+    writeFileSync(junit, '<testsuites tests="6" failures="0" errors="0"/>');
+    expect((await faultline(['verify', '--provider', 'wms', '--base-url', 'http://127.0.0.1:9', '--junit', junit])).code).toBe(2);
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testsuites name="faultline verify wms" tests="1" failures="0" errors="1">[\s\S]*<error message="cannot reach the provider at http:\/\/127\.0\.0\.1:9\/: connection refused/);
   });
 });
