@@ -330,6 +330,11 @@ export function renderSummary(report: VerificationReport): string {
       `  hint: ${refused.length} interactions were refused with 401/403. The pacts leave credentials to the provider's own set-up; pass yours with --header, e.g. --header 'Authorization: Bearer TOKEN' or --header 'X-API-Key: KEY'.`,
     );
   }
+  const stuck = failed.filter(setUpFailed).length;
+  if (failed.length === report.interactions.length && stuck > 1 && stuck * 2 >= failed.length) {
+    lines.push('');
+    lines.push(`  hint: nothing verified, and ${stuck} of ${failed.length} interactions could not set their provider states. Is ${report.baseUrl} the ${report.provider} service, and does its state endpoint know these states (README, Provider states)?`);
+  }
   lines.push('');
   lines.push(
     report.passed

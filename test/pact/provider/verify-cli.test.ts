@@ -59,6 +59,7 @@ describe('faultline verify', () => {
     const out = plain(run.stdout);
     expect(run.code, out + run.stderr).toBe(1);
     expect(out).toMatch(/provider state "the ERP is in a maintenance window" could not be set: 4\d\d wms knows no provider state "the ERP is in a maintenance window"/);
+    expect(out).toMatch(/hint: nothing verified, and 10 of 11 interactions could not set their provider states\. Is http:\/\/127\.0\.0\.1:\d+ the erp service/);
   });
 
   it('passes against faultline serve --provider-states: the storefront pacts with their own keys and states, twice on the same layer', async () => {
