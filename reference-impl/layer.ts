@@ -69,6 +69,8 @@ export interface Layer {
   stop(): void;
   /** Counters for the harness (see LayerStats). */
   stats(): LayerStats;
+  /** Work still in hand per downstream system: outbox messages and open exceptions. */
+  pendingBySystem(): Map<string, { outbox: number; exceptions: number }>;
   /** The layer's Prometheus registry (also served on GET /metrics). */
   readonly metrics: Registry;
   readonly config: LayerConfig;
@@ -311,6 +313,13 @@ export function createLayer(ports: LayerPorts, configInput: LayerConfigInput = {
         dedup: { hits: counters.dedup.hits, byChannel: { ...counters.dedup.byChannel } },
         inventory: { ...counters.inventory },
       };
+    },
+
+    pendingBySystem() {
+      const out = new Map<string, { outbox: number; exceptions: number }>();
+      for (const [system, n] of relay.backlogBySystem()) out.set(system, { outbox: n, exceptions: 0 });
+      for (const [system, n] of exceptions.openBySystem) out.set(system, { outbox: out.get(system)?.outbox ?? 0, exceptions: n });
+      return out;
     },
 
     flushEvents: () => publisher.idle(),

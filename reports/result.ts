@@ -86,7 +86,7 @@ export interface FaultOutcome {
   toMs: number | null;
   /** How many requests/messages it changed. */
   fired: number;
-  /** ms from the fault healing until the system was back to normal (null: not recovered / not applicable). */
+  /** ms from the fault's end until the layer held no outbox message and no open exception for its target system (any system for a channel or layer fault); null: not within the run. */
   recoveryMs: number | null;
 }
 

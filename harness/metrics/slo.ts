@@ -29,7 +29,7 @@ for (const [base, what] of [
   }
 }
 Object.assign(SLO_METRICS, {
-  recovery_time: { unit: 'ms', description: 'longest time from a fault healing to normal service' },
+  recovery_time: { unit: 'ms', description: "longest time from a fault's end until the layer had no work left for the system it hit" },
   exception_rate: { unit: 'ratio', description: 'exceptions raised per order submitted' },
   inventory_accuracy: { unit: 'ratio', description: 'share of samples where channels saw the true availability' },
   retries: { unit: 'count', description: 'downstream calls retried' },

@@ -50,6 +50,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   sizeHeapGrowthFor(world.expectedOrders);
   const rel = () => clock.now() - t0;
   const series = new Series();
+  // Per sample, the work each downstream system still has in hand (for each fault's recovery); not in the result.
+  const pending: Array<Map<string, { outbox: number; exceptions: number }>> = [];
   const availability: AvailabilitySample[] = [];
   const deltas = new Deltas();
   // Taken now: healing clears the plan, crashes included.
@@ -78,6 +80,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       unavailable503: deltas.of('unavailable', totals.unavailable503),
       inventoryAccuracy: layer ? await sampleAvailability(world, rel(), availability) : Number.NaN,
     });
+    pending.push(layer ? layer.pendingBySystem() : DOWN);
     r.counters.intervalSubmitted = 0;
     r.counters.intervalAcked = 0;
     r.intervalAckLatency.reset();
@@ -132,7 +135,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       scenario.drainMs,
     ),
   );
-  const result = buildResult(world, scenario, options, obs, invariants, series, faultStatus, crashes);
+  const result = buildResult(world, scenario, options, obs, invariants, series, pending, faultStatus, crashes);
   world.dispose();
   return world.store.full ? undecidedWhenStoreFull(result, world.store.full) : result;
 }
@@ -303,7 +306,27 @@ class Deltas {
   }
 }
 
-function buildResult(world: World, scenario: Scenario, options: RunOptions, obs: Observations, invariants: InvariantOutcome[], series: Series, faultStatus: FaultStatus[], crashes: readonly ScheduledCrash[]): ScenarioResult {
+/** A sample taken while the layer is down: nothing it holds can be counted as recovered. */
+export const DOWN = new Map([['*', { outbox: Number.POSITIVE_INFINITY, exceptions: 0 }]]);
+
+/**
+ * Whether the work a fault on `target` left behind is done at sample `k`: the outbox messages and
+ * open exceptions of the target's system (`wms` covers every `wms@DC`), so one fault's recovery is
+ * not charged with another's overlapping backlog. A channel or layer fault counts everything.
+ */
+export function recoveredAt(target: string, k: number, backlog: number[], depth: number[], pending: ReadonlyArray<Map<string, { outbox: number; exceptions: number }>>): boolean {
+  const system = target.split(':')[0]!;
+  const counts = pending[k];
+  if (counts === DOWN) return false;
+  if (target === 'layer' || target.startsWith('events:') || !counts) return (backlog[k] ?? 0) === 0 && (depth[k] ?? 0) === 0;
+  for (const [name, p] of counts) {
+    const mine = name === '*' || name === system || (!system.includes('@') && name.startsWith(`${system}@`));
+    if (mine && (p.outbox > 0 || p.exceptions > 0)) return false;
+  }
+  return true;
+}
+
+function buildResult(world: World, scenario: Scenario, options: RunOptions, obs: Observations, invariants: InvariantOutcome[], series: Series, pending: ReadonlyArray<Map<string, { outbox: number; exceptions: number }>>, faultStatus: FaultStatus[], crashes: readonly ScheduledCrash[]): ScenarioResult {
   const totals = world.layerTotals();
   const acked = [...obs.recorder.orders.values()].filter((o) => o.acks.length > 0);
   const bookedAt = new Map<string, number>();
@@ -342,7 +365,7 @@ function buildResult(world: World, scenario: Scenario, options: RunOptions, obs:
     const crash = crashes.find((c) => c.id === f.id);
     const toMs = crash ? crash.offsetMs + crash.downForMs : compiled && Number.isFinite(compiled.toMs) ? compiled.toMs : null;
     const end = toMs ?? obs.healAtMs;
-    const i = seriesT.findIndex((t, k) => t >= end && (backlog[k] ?? 0) === 0 && (depth[k] ?? 0) === 0);
+    const i = seriesT.findIndex((t, k) => t >= end && recoveredAt(f.target, k, backlog, depth, pending));
     return { id: f.id, kind: f.kind, target: f.target, fromMs, toMs, fired: f.fired ?? 0, recoveryMs: i >= 0 ? seriesT[i]! - end : null };
   });
   const exceptionsRaised = obs.exceptions.length;

@@ -66,12 +66,16 @@ export function decodeCursor(cursor: string): [number, string] | undefined {
  */
 export class ExceptionQueue {
   depth = 0;
+  /** Open entries by downstream system (the harness measures each fault's recovery on its own system). */
+  readonly openBySystem = new Map<string, number>();
 
   constructor(private readonly ctx: LayerContext) {}
 
   async load(): Promise<void> {
-    const [row] = await this.ctx.store.query<{ n: SqlValue }>("SELECT COUNT(*) AS n FROM exceptions WHERE status <> 'resolved'");
-    this.depth = Number(row?.n ?? 0);
+    const rows = await this.ctx.store.query<{ system: SqlValue; n: SqlValue }>("SELECT system, COUNT(*) AS n FROM exceptions WHERE status <> 'resolved' GROUP BY system");
+    this.openBySystem.clear();
+    for (const r of rows) this.openBySystem.set(String(r.system), Number(r.n));
+    this.depth = rows.reduce((n, r) => n + Number(r.n), 0);
     this.ctx.stats.exceptions.depth = this.depth;
     this.ctx.metrics.exceptionsOpen.set(this.depth);
   }
@@ -104,6 +108,7 @@ export class ExceptionQueue {
       );
       unit.after.push(() => {
         this.depth++;
+        this.openBySystem.set(msg.system, (this.openBySystem.get(msg.system) ?? 0) + 1);
         ctx.stats.exceptions.depth = this.depth;
         ctx.metrics.exceptionsOpen.set(this.depth);
       });
@@ -124,10 +129,16 @@ export class ExceptionQueue {
 
   /** In the unit that completes a replayed message: the entry is resolved. */
   async resolve(unit: Unit, exceptionId: string): Promise<void> {
+    const [row] = await unit.tx.query<{ system: SqlValue }>("SELECT system FROM exceptions WHERE id = ? AND status <> 'resolved'", [exceptionId]);
+    if (!row) return;
     const changed = await unit.tx.execute("UPDATE exceptions SET status = 'resolved', resolved_at = ?, last_attempt_at = ? WHERE id = ? AND status <> 'resolved'", [unit.now, unit.now, exceptionId]);
     if (changed > 0) {
+      const system = String(row.system);
       unit.after.push(() => {
         this.depth = Math.max(0, this.depth - 1);
+        const open = (this.openBySystem.get(system) ?? 0) - 1;
+        if (open > 0) this.openBySystem.set(system, open);
+        else this.openBySystem.delete(system);
         this.ctx.stats.exceptions.depth = this.depth;
         this.ctx.stats.exceptions.resolved++;
         this.ctx.metrics.exceptionsOpen.set(this.depth);

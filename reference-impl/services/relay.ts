@@ -81,6 +81,13 @@ export class Relay implements UnitListener {
     return this.known.size;
   }
 
+  /** The backlog by downstream system (`erp`, `wms@DC-EAST`, `carrier-swift`): what a fault on one system left behind. */
+  backlogBySystem(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const chain of this.chains.values()) for (const msg of chain) out.set(msg.system, (out.get(msg.system) ?? 0) + 1);
+    return out;
+  }
+
   committed(unit: Unit): void {
     for (const msg of unit.finished) this.finish(msg);
     for (const { from, to } of unit.advanced) this.continueWith(from, to);
