@@ -43,7 +43,7 @@ const KNOWN_METRICS =
     .filter((k) => !/_(p\d+|max)(_ms)?$/.test(k))
     .join(', ');
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Parses one SLO expression; throws an Error whose message says what was expected. */
 export function parseSlo(expression: string): SloSpec {
@@ -54,8 +54,10 @@ export function parseSlo(expression: string): SloSpec {
   if (!metric) throw new Error(`unknown SLO metric "${id}"; known: ${KNOWN_METRICS}`);
   let threshold = Number(number);
   if (metric.unit === 'ms') {
+    // Only a name that says `_ms` may leave the unit out: `erp_posting_lag_p95 < 45` meant 45 minutes, not ms.
+    if (suffix === '' && !id.endsWith('_ms')) throw new Error(`"${expression}": ${id} is a duration; give ${number} a unit: ${number}ms, ${number}s, ${number}m or ${number}h`);
     const factor = suffix === '' ? 1 : DURATION_UNITS[suffix];
-    if (factor === undefined) throw new Error(`"${expression}": ${id} is a duration; use ms, s, m or h (got "${suffix}")`);
+    if (factor === undefined) throw new Error(`"${expression}": ${id} is a duration; use ms, s, m, h or d (got "${suffix}")`);
     threshold *= factor;
   } else if (metric.unit === 'ratio') {
     if (suffix === '%') threshold /= 100;
