@@ -101,10 +101,10 @@ export class Recorder implements WorkloadObserver {
         const latencyMs = (op.completedAt ?? this.now()) - op.invokedAt;
         const ack: Ack = { orderId: this.ids.canonical(body.orderId), at: this.now(), status: this.words.canonical(body.status), latencyMs };
         if (body.distributionCenter) ack.distributionCenter = this.words.canonical(body.distributionCenter);
-        this.orders.acknowledge(op.order, ack);
+        // Latency per answer; the acknowledged series counts orders, like the submitted one.
+        if (this.orders.acknowledge(op.order, ack)) this.counters.intervalAcked++;
         this.ackLatency.record(latencyMs);
         this.intervalAckLatency.record(latencyMs);
-        this.counters.intervalAcked++;
       } else if (outcome === 'fail' && response && response.status >= 400 && response.status < 500 && response.status !== 429 && response.status !== 409) {
         let type: string | undefined;
         try {

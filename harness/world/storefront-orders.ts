@@ -98,19 +98,21 @@ export class StorefrontOrderLog {
     this.cancelled.push(Number.NaN);
   }
 
-  acknowledge(order: number, ack: Ack): void {
+  /** Records an acknowledgement; true for the order's first (a retry or double submission is acknowledged again). */
+  acknowledge(order: number, ack: Ack): boolean {
     const row = this.row(order);
     const count = this.ackCount.at(row);
     this.ackCount.set(row, count + 1);
     if (count > 0) {
       this.laterAcks.set(row, [...(this.laterAcks.get(row) ?? []), ack]);
-      return;
+      return false;
     }
     this.ackOrderId.set(row, this.ids.id(ack.orderId));
     this.ackAt.set(row, ack.at);
     this.ackStatus.set(row, this.words.id(ack.status));
     this.ackDc.set(row, ack.distributionCenter === undefined ? -1 : this.words.id(ack.distributionCenter));
     this.ackLatency.set(row, ack.latencyMs);
+    return true;
   }
 
   refuse(order: number, refusal: Refusal): void {

@@ -55,6 +55,10 @@ describe('faultline run (the engine, end to end)', () => {
     // them; rejected counts the refusals and the rejections after acknowledgement.
     expect(counts.ordersAcknowledged + counts.ordersRefused! + counts.ordersUnanswered!).toBe(counts.ordersSubmitted);
     expect(counts.ordersRejected).toBe(counts.ordersRefused! + counts.ordersRejectedAfterAck!);
+    // The per-interval series count orders too (a double submission is acknowledged twice, counted once).
+    const sum = (xs: number[] | undefined) => (xs ?? []).reduce((a, b) => a + b, 0);
+    expect(sum(scenario.timeseries.series.ordersAcknowledged)).toBe(counts.ordersAcknowledged);
+    expect(sum(scenario.timeseries.series.ordersSubmitted)).toBe(counts.ordersSubmitted);
     expect(counts.ordersRefused! + counts.ordersRejectedAfterAck!).toBeGreaterThan(0);
     expect(counts.doubleSubmissions).toBeGreaterThan(0);
     const dir = await mkdtemp(join(tmpdir(), 'faultline-run-'));
