@@ -240,6 +240,14 @@ function render(e: ErrorObject): { pointer: string; message: string; at?: 'key' 
       };
     case 'type':
       return { pointer, message: `${path}: must be ${String(params.type)}, got ${JSON.stringify(e.data)}` };
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMaximum':
+    case 'exclusiveMinimum': {
+      // A share is a fraction: 50 most likely meant 50 %.
+      const hint = /share$/.test(pointer) && typeof e.data === 'number' && e.data > 1 && e.data <= 100 ? ` (a share is a fraction: ${e.data / 100} for ${e.data}%)` : '';
+      return { pointer, message: `${path}: ${e.message ?? 'is out of range'}, got ${JSON.stringify(e.data)}${hint}` };
+    }
     default:
       return { pointer, message: `${path}: ${e.message ?? 'is invalid'}` };
   }

@@ -52,8 +52,15 @@ export function parseSource(text: string, file: string): SourceDocument {
     const { line, col } = lineCounter.linePos(offset);
     return { line, col };
   };
-  const problems: LocatedProblem[] = doc.errors.map((error) => {
-    const message = yamlMessage(error.code, error.message, /\.json$/i.test(file) ? 'JSON' : 'YAML');
+  // After the first syntax error the parser is lost and reports its consequences (one bad indent
+  // gave 14 lines, one tab 27): keep the first, every duplicate key and every unclosed [ or {
+  // (each of those is real).
+  const real = (e: (typeof doc.errors)[number]) => e.code === 'DUPLICATE_KEY' || /end with an? [\]}]/.test(e.message);
+  const firstSyntax = doc.errors.find((e) => !real(e));
+  const kept = doc.errors.filter((e) => e === firstSyntax || real(e));
+  const dropped = doc.errors.length - kept.length;
+  const problems: LocatedProblem[] = kept.map((error) => {
+    const message = yamlMessage(error.code, error.message, /\.json$/i.test(file) ? 'JSON' : 'YAML') + (error === firstSyntax && dropped > 0 ? ` (${dropped} more problem${dropped === 1 ? '' : 's'} after it, most likely caused by it: fix this one first)` : '');
     // The parser notices an unclosed [ or { where the file (or the block) ends: point at the opener.
     const close = /end with an? ([\]}])/.exec(error.message)?.[1] as ']' | '}' | undefined;
     const opener = close ? unclosedOpener(text, error.pos[0], close) : -1;

@@ -170,6 +170,10 @@ describe('a bad plan: every problem, at file:line:col', () => {
     expect(problems('faults:\n  - kind: latency\n    kind: timeout\n')).toEqual(['plan.yaml:3:5: duplicate key: a YAML mapping cannot repeat a key']);
     // An unclosed [ is noticed at the end of the file; the problem points at the [ itself.
     expect(problems('faults: [\n')).toEqual([expect.stringMatching(/^plan\.yaml:1:9: invalid YAML: .*end with a \] \(the \[ here is never closed\)$/)]);
+    // One bad indent: the first problem, not the parser's consequences of it.
+    const indented = problems('faults:\n  - kind: latency\n    target: erp\n   ms: 5\n    from: 1m\n    to: 2m\n');
+    expect(indented).toHaveLength(1);
+    expect(indented[0]).toMatch(/^plan\.yaml:4:\d+: invalid YAML: .*\(\d+ more problems? after it, most likely caused by it: fix this one first\)$/);
     // In a JSON file, in JSON's words.
     expect(problems('{"faults": [{"kind": "latency"}\n', {}, 'plan.json')).toEqual(['plan.json:1:1: invalid JSON: object must end with a } (the { here is never closed)', 'plan.json:1:12: invalid JSON: array must end with a ] (the [ here is never closed)']);
     expect(problems('')).toEqual(['plan.yaml:1:1: a fault plan is a mapping with a "faults:" list, got null (an empty value)']);

@@ -80,6 +80,14 @@ describe('scenario files', () => {
     expect(problems([...base, 'invariants: []', 'slos: [order_ack_p99_ms < 300]'].join('\n'))).toBe('');
   });
 
+  it('a value out of range says what it got, and a share written as a percentage says how to write it', () => {
+    const source = parseSource(
+      ['title: Shares', 'description: Percent, not fraction.', 'duration: 1h', 'topology:', '  distributionCenters: [{ code: DC-EAST, carrier: carrier-swift }]', '  channels: [{ name: b2b-web, share: 50 }, { name: edi-retail, share: 50 }]'].join('\n'),
+      'shares.yaml',
+    );
+    expect(() => scenarioFromSource(source)).toThrow('shares.yaml:6:38: topology.channels[0].share: must be <= 1, got 50 (a share is a fraction: 0.5 for 50%)');
+  });
+
   it('fills defaults for a minimal scenario', () => {
     const s = scenarioFromSource(parseSource('title: Minimal\ndescription: The smallest valid scenario.\nduration: 1h\n', 'scenarios/minimal.yaml'));
     expect(s).toMatchObject({ id: 'minimal', seed: 1, durationMs: 3_600_000, drainMs: 21_600_000, sampleEveryMs: 30_000, faults: [], slos: [] });
