@@ -159,7 +159,7 @@ export interface Metrics {
 }
 
 export interface TimeSeries {
-  /** Sampling interval, ms of virtual time. */
+  /** Sampling interval during the fault phase, ms of virtual time (draining, samples are up to 5 min apart: read `t`). */
   intervalMs: number;
   /** Sample times, ms since scenario start. */
   t: number[];

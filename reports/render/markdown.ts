@@ -62,7 +62,7 @@ function scenarioDetail(s: ScenarioResult): string[] {
   }
   const slos = s.slos.filter((x) => x.status !== 'pass');
   if (slos.length > 0) {
-    out.push('### SLOs', '', '| SLO | observed | status |', '|---|---|---|');
+    out.push(`### SLOs not holding (${slos.length} of ${s.slos.length})`, '', '| SLO | observed | status |', '|---|---|---|');
     for (const x of slos) out.push(`| \`${cell(x.expression)}\` | ${formatObserved(x.observed, x.unit)} | ${STATUS_MARK[x.status]} |`);
     out.push('');
   }

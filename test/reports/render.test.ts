@@ -31,6 +31,7 @@ describe('reporters', () => {
     expect(md).toContain('| scenario | verdict | orders | acked | refused | unanswered | ack p99 |');
     expect(md).toContain('| baseline-steady-state | ✅ pass | 125 | 120 | – | – | 120 ms |'); // a result from before the split existed
     expect(md).toContain('## duplicate-shipment-events: ❌ fail');
+    expect(md).toContain('### SLOs not holding (1 of 2)'); // says the passing ones are left out
     expect(md).not.toContain('## baseline-steady-state');
     expect(md).toContain('Replay: `npx faultline run scenarios/duplicate-shipment-events.yaml --seed 7 --defect no-event-dedup`');
     expect(md).toContain('- **lost** at 1:01:40: order 5f0c… was acknowledged but never booked (trace 4bf92f3577b34da6a3ce929d0e0e4736)');
