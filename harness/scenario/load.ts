@@ -87,6 +87,7 @@ export function scenarioFromSource(source: SourceDocument): Scenario {
   if (!validate(raw)) {
     for (const e of validate.errors ?? []) {
       if (e.instancePath.startsWith('/faults/')) continue; // the fault checker says it better
+      if (e.keyword === 'if') continue; // its `then` already said what is missing
       const r = render(e);
       at(r.pointer, r.message, r.at);
     }
@@ -239,6 +240,7 @@ function render(e: ErrorObject): { pointer: string; message: string; at?: 'key' 
           : `${path}: ${JSON.stringify(e.data)} does not match ${String(params.pattern)}`,
       };
     case 'type':
+      if (e.schemaPath.startsWith('#/$defs/distribution')) return { pointer, message: `${path}: must be a random duration in ms, such as { distribution: lognormal, median: 1800000, sigma: 0.3 } or { distribution: fixed, ms: 60000 }, got ${JSON.stringify(e.data)}` };
       return { pointer, message: `${path}: must be ${String(params.type)}, got ${JSON.stringify(e.data)}` };
     case 'maximum':
     case 'minimum':

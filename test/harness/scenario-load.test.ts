@@ -88,6 +88,44 @@ describe('scenario files', () => {
     expect(() => scenarioFromSource(source)).toThrow('shares.yaml:6:38: topology.channels[0].share: must be <= 1, got 50 (a share is a fraction: 0.5 for 50%)');
   });
 
+  it('checks the systems and layer settings: unknown fields, types, ranges, distributions', () => {
+    const source = parseSource(
+      [
+        'title: Settings mistakes',
+        'description: Typos and wrong types in systems and layer.',
+        'duration: 1h',
+        'topology:',
+        '  distributionCenters: [{ code: DC-EAST, carrier: carrier-swift }]',
+        '  channels: [{ name: b2b-web, share: 1 }]',
+        'systems:',
+        '  wms:',
+        '    damge: { ratePerHour: 6, maxUnits: 4 }',
+        '    damage: { ratePerHour: "six", maxUnits: -4 }',
+        '    replenishment: { reorderPoint: 40, quantity: 300, leadTime: 30m }',
+        '  erp: { paymentDelay: { distribution: lognormal, median: 5 } }',
+        'layer:',
+        '  outboxIntervall: 5s',
+        '  retry: { attempts: "lots" }',
+      ].join('\n'),
+      'settings.yaml',
+    );
+    let message = '';
+    try {
+      scenarioFromSource(source);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n')).toEqual([
+      'settings.yaml:9:5: systems.wms.damge: unknown field',
+      'settings.yaml:10:28: systems.wms.damage.ratePerHour: must be number, got "six"',
+      'settings.yaml:10:45: systems.wms.damage.maxUnits: must be >= 1, got -4',
+      'settings.yaml:11:65: systems.wms.replenishment.leadTime: must be a random duration in ms, such as { distribution: lognormal, median: 1800000, sigma: 0.3 } or { distribution: fixed, ms: 60000 }, got "30m"',
+      'settings.yaml:12:24: systems.erp.paymentDelay: missing required field "sigma"',
+      'settings.yaml:14:3: layer.outboxIntervall: unknown field',
+      'settings.yaml:15:22: layer.retry.attempts: must be integer, got "lots"',
+    ]);
+  });
+
   it('fills defaults for a minimal scenario', () => {
     const s = scenarioFromSource(parseSource('title: Minimal\ndescription: The smallest valid scenario.\nduration: 1h\n', 'scenarios/minimal.yaml'));
     expect(s).toMatchObject({ id: 'minimal', seed: 1, durationMs: 3_600_000, drainMs: 21_600_000, sampleEveryMs: 30_000, faults: [], slos: [] });
