@@ -209,7 +209,11 @@ function tally(values: readonly string[]): Record<string, number> {
  * check of the layer's work (bookings, invoices, the exception queue) waits for.
  */
 export function unsettled(world: World, stats: LayerStats, scope: { carriers: boolean } = { carriers: true }): string | undefined {
-  if (!world.workload.idle()) return `the storefront has ${world.workload.stats().pending} operation(s) pending`;
+  // Requests in flight are the layer's work; follow-ups the storefront has scheduled (a return
+  // days after delivery, a late cancellation) are new work to come, not work in hand.
+  const storefront = world.workload.stats();
+  if (storefront.inFlight > 0) return `the storefront has ${storefront.inFlight} request(s) in flight`;
+  if (scope.carriers && !world.workload.idle()) return `the storefront has ${storefront.pending} follow-up(s) scheduled (returns, cancellations, retries)`;
   if (stats.outbox.backlog > 0) return `outbox backlog ${stats.outbox.backlog}`;
   if (stats.outbox.eventsPending > 0) return `${stats.outbox.eventsPending} event(s) not yet published`;
   if (stats.exceptions.depth > 0) return `${stats.exceptions.depth} exception(s) open`;

@@ -22,10 +22,12 @@ describe('a run whose drain bound passes before the layer settles', () => {
     const yaml = ['title: Too short a drain', 'description: Five minutes of trade and a drain far shorter than a warehouse takes to ship.', 'seed: 3', 'duration: 5m', 'drain: 10m', 'workload: { ordersPerSecond: 1 }'].join('\n');
     const result = await runScenario(scenarioFromSource(parseSource(yaml, 'short-drain.yaml')), { seed: 3, defects: [] });
     expect(result.settings.converged).toBe(false);
-    expect(String(result.settings.still_moving_at_end)).toMatch(/pending|still open|on the bus|backlog/);
+    expect(String(result.settings.still_moving_at_end)).toMatch(/in flight|scheduled|still open|on the bus|backlog/);
     const status = Object.fromEntries(result.invariants.map((i) => [i.id, i.status]));
     expect(status).toMatchObject({ 'invoice-for-every-shipment': 'unknown', 'no-lost-orders': 'unknown', 'exceptions-replayable': 'unknown', 'no-duplicate-erp-postings': 'pass', 'no-oversell': 'pass' });
     expect(result.invariants.find((i) => i.id === 'invoice-for-every-shipment')!.reason).toMatch(/longer `drain`/);
+    // The storefront's scheduled follow-ups (returns days after delivery) are work to come, not the layer's work in hand.
+    for (const i of result.invariants) expect(i.reason ?? '').not.toMatch(/storefront has \d+ (operation\(s\) pending|follow-up)/);
     expect(result.verdict).toBe('unknown');
   });
 });
