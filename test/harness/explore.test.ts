@@ -14,7 +14,12 @@ describe('faultline explore', () => {
     const out = await mkdtemp(join(tmpdir(), 'faultline-explore-'));
     const r = await faultline(['explore', BASELINE, '--runs', '40', '--seed', '3', '--max-faults', '3', '--defect', 'ignore-retry-after', '--out', out], { timeoutMs: 240_000 });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/Property failed after \d+ run\(s\) and \d+ shrink\(s\)/);
+    const m = /Property failed after \d+ run\(s\); shrinking tried (\d+) smaller plan\(s\), (\d+) of which still failed/.exec(r.stdout);
+    expect(m).not.toBeNull();
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('shrink ')).length).toBe(Number(m![1])); // the count matches the lines shown
+    expect(Number(m![2])).toBeLessThanOrEqual(Number(m![1]));
+    // Each fault in the log shows its window and settings: shrink steps differ there.
+    expect(r.stdout).toMatch(/^run \d+: [1-3] fault\(s\) \[[a-z-]+@[a-z@:.A-Z-]+ \d+m–(\d+m|end)/m);
     expect(r.stdout).toMatch(/\{ seed: 3, path: "[\d:]+" \}/);
     expect(r.stdout).toMatch(/Invariant retry-after-respected breaks.* with [123] fault\(s\), world seed \d+:\n {2}- \{"kind":/);
     const [file] = await readdir(out);

@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import { prepareOutDir } from '../options.ts';
 import { parseCommon } from './run.ts';
 import { runCommand } from '../../run/replay-command.ts';
+import type { FaultSpec } from '../../../simulators/faults/kinds.ts';
 
 export interface ExploreFlags {
   runs: string;
@@ -40,6 +41,7 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
   const out = process.stdout;
   out.write(`faultline explore ${file}: up to ${runs} run(s), at most ${maxFaults} fault(s) per plan, search seed ${searchSeed}${defects.length ? `, defects ${defects.join(', ')}` : ''}${jobs > 1 ? `, ${jobs} runs at a time` : ''}\n`);
   const started = process.hrtime.bigint();
+  let tried = 0;
   const outcome = await explore(scenario, {
     runs,
     seed: searchSeed,
@@ -47,7 +49,8 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
     defects,
     jobs,
     onRun: (r) => {
-      out.write(`${r.phase === 'search' ? 'run' : 'shrink'} ${r.index}: ${r.faults.length} fault(s)${r.faults.length ? ` [${r.faults.map((f) => `${f.kind}@${f.target}`).join(', ')}]` : ''}, seed ${r.worldSeed} → ${r.failed.length ? `FAILS ${r.failed.join(', ')}` : 'holds'} (${(r.wallMs / 1000).toFixed(1)} s)\n`);
+      if (r.phase === 'shrink') tried++;
+      out.write(`${r.phase === 'search' ? 'run' : 'shrink'} ${r.index}: ${r.faults.length} fault(s)${r.faults.length ? ` [${r.faults.map(describeFault).join(', ')}]` : ''}, seed ${r.worldSeed} → ${r.failed.length ? `FAILS ${r.failed.join(', ')}` : 'holds'} (${(r.wallMs / 1000).toFixed(1)} s)\n`);
     },
   });
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
@@ -62,7 +65,7 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
   await rename(temp, target);
   const replay = runCommand(target, defects);
   out.write(
-    `\nProperty failed after ${outcome.runs} run(s) and ${outcome.shrinks} shrink(s) (${(wall / 1000).toFixed(1)} s)\n` +
+    `\nProperty failed after ${outcome.runs} run(s); shrinking tried ${tried} smaller plan(s), ${outcome.shrinks} of which still failed (${(wall / 1000).toFixed(1)} s)\n` +
       // fast-check's replay token: the search seed and the path to the shrunk case.
       `Search: { seed: ${searchSeed}, path: "${outcome.path}" } (fast-check replay parameters)\n` +
       `Invariant ${outcome.invariant} breaks${outcome.failing.length > 1 ? ` (also ${outcome.failing.slice(1).join(', ')})` : ''} ` +
@@ -72,4 +75,12 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
       `Wrote ${target}\nReplay: ${replay}\n`,
   );
   return EXIT.failed;
+}
+
+/** One fault in a log line: kind@target, its window and its other settings (shrink steps differ only there). */
+function describeFault(f: FaultSpec): string {
+  const { kind, target, from, to, id: _id, description: _d, ...rest } = f as FaultSpec & Record<string, unknown>;
+  const window = from !== undefined || to !== undefined ? ` ${String(from ?? '0m')}–${String(to ?? 'end')}` : '';
+  const settings = Object.entries(rest).map(([k, v]) => ` ${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return `${kind}@${target}${window}${settings.join('')}`;
 }
