@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { parseDuration } from '../../runtime/files/duration.ts';
+import { formatDuration, parseDuration } from '../../runtime/files/duration.ts';
 import { formatProblems, pointerToPath, readSource, sortProblems, type LocatedProblem, type SourceDocument } from '../../runtime/files/yaml-source.ts';
 import { checkFaultList, FAULT_PLAN_SCHEMA } from '../../simulators/faults/plan.ts';
 import { INVARIANT_IDS, type InvariantId } from '../invariants/checker.ts';
@@ -113,7 +113,11 @@ export function scenarioFromSource(source: SourceDocument): Scenario {
   });
 
   const scenario = shapeOk ? normalise(source.file, raw, faultsResult.valid, slos) : undefined;
-  if (scenario) semanticChecks(scenario, raw, at, faultsResult.validIndexes);
+  const note = (pointer: string, message: string) => {
+    const p = source.problem(pointer, message);
+    scenario?.notes.push(`${p.file}:${p.line}:${p.col}: note: ${p.message}`);
+  };
+  if (scenario) semanticChecks(scenario, raw, at, note, faultsResult.validIndexes);
   if (problems.length > 0 || !scenario) throw new ScenarioError(problems);
   return scenario;
 }
@@ -170,6 +174,7 @@ function normalise(file: string, raw: Record<string, unknown>, faults: Scenario[
     invariants: (raw.invariants as InvariantId[] | undefined) ?? [...INVARIANT_IDS],
     inventoryConvergenceMs: ms((r.bounds ?? {}).inventoryConvergence, 30 * 60_000),
     raw,
+    notes: [],
   };
 }
 
@@ -177,7 +182,7 @@ function normalise(file: string, raw: Record<string, unknown>, faults: Scenario[
 const MAX_SIMULATED_MS = 7 * 86_400_000;
 
 /** `faultIndexes[k]`: where `s.faults[k]` stands in the file. */
-function semanticChecks(s: Scenario, raw: Record<string, unknown>, at: (pointer: string, message: string) => void, faultIndexes: readonly number[]): void {
+function semanticChecks(s: Scenario, raw: Record<string, unknown>, at: (pointer: string, message: string) => void, note: (pointer: string, message: string) => void, faultIndexes: readonly number[]): void {
   if (s.durationMs <= 0) at('/duration', 'duration: must be longer than 0');
   if (s.durationMs > MAX_SIMULATED_MS) at('/duration', `duration: at most 7d of simulated trade (a 24h peak day of 100,000 orders takes minutes of wall time), got ${raw.duration as string}`);
   if (s.drainMs > MAX_SIMULATED_MS) at('/drain', `drain: at most 7d, got ${raw.drain as string}`);
@@ -216,6 +221,10 @@ function semanticChecks(s: Scenario, raw: Record<string, unknown>, at: (pointer:
       at(`/faults/${i}/target`, `faults[${i}].target: no distribution center ships with ${t.system} in this scenario`);
     }
     if (f.fromMs > s.durationMs) at(`/faults/${i}/from`, `faults[${i}].from: starts after the workload ends (duration ${raw.duration as string})`);
+    // Faults that outlast the workload are common (events still flow), past the drain's length rarely meant.
+    else if (Number.isFinite(f.toMs) && f.toMs - s.durationMs > s.drainMs) {
+      note(`/faults/${i}/to`, `faults[${i}].to: ends ${formatDuration(f.toMs - s.durationMs)} after the workload (duration ${raw.duration as string}), longer than the drain (${formatDuration(s.drainMs)}): the fault phase, with no new orders, lasts until then`);
+    }
   });
 }
 

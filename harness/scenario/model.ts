@@ -26,6 +26,8 @@ export interface Scenario {
   inventoryConvergenceMs: number;
   /** The scenario as written, for repro files. */
   raw: Record<string, unknown>;
+  /** Legal but probably not meant (`file:line:col: …`): validate and run print them. */
+  notes: string[];
 }
 
 export interface Topology {

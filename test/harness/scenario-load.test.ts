@@ -126,6 +126,13 @@ describe('scenario files', () => {
     ]);
   });
 
+  it('notes a fault that outlasts the workload by more than the drain (legal, rarely meant), and stays quiet for one within it', () => {
+    const yaml = (to: string) =>
+      parseSource(['title: Long fault', 'description: A fault window typed in hours.', 'duration: 2h', 'drain: 6h', 'faults:', `  - { kind: downtime, target: erp, from: 30m, to: ${to} }`].join('\n'), 'long.yaml');
+    expect(scenarioFromSource(yaml('30h')).notes).toEqual(['long.yaml:6:51: note: faults[0].to: ends 1d4h after the workload (duration 2h), longer than the drain (6h): the fault phase, with no new orders, lasts until then']);
+    expect(scenarioFromSource(yaml('5h')).notes).toEqual([]);
+  });
+
   it('fills defaults for a minimal scenario', () => {
     const s = scenarioFromSource(parseSource('title: Minimal\ndescription: The smallest valid scenario.\nduration: 1h\n', 'scenarios/minimal.yaml'));
     expect(s).toMatchObject({ id: 'minimal', seed: 1, durationMs: 3_600_000, drainMs: 21_600_000, sampleEveryMs: 30_000, faults: [], slos: [] });

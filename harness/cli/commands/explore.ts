@@ -32,6 +32,7 @@ export default async function exploreCommand(file: string, flags: ExploreFlags):
   let scenario;
   try {
     scenario = loadScenario(file);
+    for (const n of scenario.notes) process.stderr.write(`${n}\n`);
   } catch (error) {
     if (error instanceof ScenarioError) throw new UsageError(`invalid scenario, nothing was explored:\n${error.message}`);
     throw error;

@@ -55,6 +55,7 @@ function loadAll(paths: string[]): Array<{ file: string; scenario: Scenario }> {
     }
   }
   if (problems.length > 0) throw new UsageError(`invalid scenario file(s), nothing was run:\n${problems.join('\n')}`);
+  for (const { scenario } of scenarios) for (const n of scenario.notes) process.stderr.write(`${n}\n`);
   // Results, JUnit suites and report anchors are keyed by the scenario id (the file's name).
   const byId = new Map<string, string[]>();
   for (const { file, scenario } of scenarios) byId.set(scenario.id, [...(byId.get(scenario.id) ?? []), file]);

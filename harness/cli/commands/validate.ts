@@ -22,6 +22,7 @@ export default async function validate(paths: string[]): Promise<number> {
       }
       const s = scenarioFromSource(source);
       process.stdout.write(`ok  ${file}: ${s.title} (${s.faults.length} fault(s), ${s.slos.length} SLO(s), ${s.invariants.length} invariant(s))\n`);
+      for (const n of s.notes) process.stderr.write(`${n}\n`);
     } catch (error) {
       if (!(error instanceof ScenarioError) && !(error instanceof FaultPlanError)) throw error;
       bad++;
