@@ -324,7 +324,7 @@ export function recoveredAt(target: string, k: number, backlog: number[], depth:
   if (counts === DOWN) return false;
   if (target === 'layer' || target.startsWith('events:') || !counts) return (backlog[k] ?? 0) === 0 && (depth[k] ?? 0) === 0;
   for (const [name, p] of counts) {
-    const mine = name === '*' || name === system || (!system.includes('@') && name.startsWith(`${system}@`));
+    const mine = name === system || (!system.includes('@') && name.startsWith(`${system}@`));
     if (mine && (p.outbox > 0 || p.exceptions > 0)) return false;
   }
   return true;
